@@ -1,0 +1,196 @@
+"""The blocks a lesson is written with. Each carries its template, icon, description and
+preview, so trainers see in the admin what the learner will see."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.contrib.typed_table_block.blocks import TypedTableBlock
+from wagtail.embeds.blocks import EmbedBlock
+from wagtail.images.blocks import ImageBlock
+
+INLINE_FEATURES = ["bold", "italic", "link"]
+TEXT_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+
+
+def rich_text(label, required=True):
+    return blocks.RichTextBlock(label=label, features=TEXT_FEATURES, required=required)
+
+
+class HeadingBlock(blocks.StructBlock):
+    text = blocks.CharBlock(label=_("texte"), max_length=200)
+    level = blocks.ChoiceBlock(
+        label=_("niveau"), choices=[("h2", _("Titre de section")), ("h3", _("Sous-titre"))], default="h2"
+    )
+
+    class Meta:
+        icon = "title"
+        label = _("Titre")
+        template = "courses/blocks/heading.html"
+        description = _("Un titre de section, pour découper la leçon.")
+        preview_value = {"text": "Pourquoi protéger ses comptes ?", "level": "h2"}
+
+
+class KeyFigureBlock(blocks.StructBlock):
+    value = blocks.CharBlock(label=_("chiffre"), max_length=40)
+    label = blocks.CharBlock(label=_("ce qu'il mesure"), max_length=255)
+    source = blocks.CharBlock(label=_("source"), max_length=255)
+    source_url = blocks.URLBlock(label=_("lien vers la source"), required=False)
+
+    class Meta:
+        icon = "pick"
+        label = _("Chiffre clé")
+        template = "courses/blocks/key_figure.html"
+        description = _("Un chiffre marquant, toujours avec sa source.")
+        preview_value = {"value": "1995", "label": "Premier réseau social en ligne", "source": "Exemple"}
+
+
+class CalloutBlock(blocks.StructBlock):
+    kind = blocks.ChoiceBlock(
+        label=_("type"),
+        choices=[("tip", _("Astuce")), ("warning", _("Attention")), ("example", _("Exemple"))],
+        default="tip",
+    )
+    title = blocks.CharBlock(label=_("titre"), max_length=200, required=False)
+    body = rich_text(_("texte"))
+
+    class Meta:
+        icon = "help"
+        label = _("Encadré")
+        template = "courses/blocks/callout.html"
+        description = _("Une astuce, une mise en garde ou un exemple mis en valeur.")
+        preview_value = {"kind": "tip", "title": "Astuce", "body": "<p>Activez la double authentification.</p>"}
+
+
+class DoDontBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("titre"), max_length=200, required=False)
+    dos = blocks.ListBlock(blocks.CharBlock(label=_("à faire")), label=_("À faire"))
+    donts = blocks.ListBlock(blocks.CharBlock(label=_("à éviter")), label=_("À éviter"))
+
+    class Meta:
+        icon = "tasks"
+        label = _("À faire / à éviter")
+        template = "courses/blocks/do_dont.html"
+        description = _("Deux listes côte à côte : les bons réflexes et les erreurs à éviter.")
+        preview_value = {"title": "Publier", "dos": ["Relire avant de publier"], "donts": ["Répondre à chaud"]}
+
+
+class TableBlock(TypedTableBlock):
+    text = blocks.CharBlock(label=_("texte"))
+    number = blocks.DecimalBlock(label=_("nombre"))
+
+    class Meta:
+        icon = "table"
+        label = _("Tableau")
+        template = "courses/blocks/table.html"
+        description = _("Un tableau avec une ligne d'en-tête et une légende.")
+
+
+class QuoteBlock(blocks.StructBlock):
+    text = blocks.TextBlock(label=_("citation"))
+    attribution = blocks.CharBlock(label=_("auteur ou source"), max_length=255, required=False)
+
+    class Meta:
+        icon = "openquote"
+        label = _("Citation")
+        template = "courses/blocks/quote.html"
+        description = _("Une citation et son auteur.")
+        preview_value = {"text": "Tester, mesurer, ajuster.", "attribution": "Exemple"}
+
+
+class FigureBlock(blocks.StructBlock):
+    image = ImageBlock(label=_("image"))
+    caption = blocks.CharBlock(label=_("légende"), max_length=255, required=False)
+
+    class Meta:
+        icon = "image"
+        label = _("Image")
+        template = "courses/blocks/image.html"
+        description = _("Une image avec son texte alternatif et une légende.")
+
+
+class VideoBlock(blocks.StructBlock):
+    video = EmbedBlock(label=_("adresse de la vidéo"))
+    title = blocks.CharBlock(label=_("titre"), max_length=200)
+    transcript = rich_text(_("transcription"), required=False)
+
+    class Meta:
+        icon = "media"
+        label = _("Vidéo")
+        template = "courses/blocks/video.html"
+        description = _("Une vidéo intégrée, avec sa transcription pour qui ne peut pas l'écouter.")
+
+
+class ChecklistBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("titre"), max_length=200)
+    items = blocks.ListBlock(blocks.CharBlock(label=_("point")), label=_("points à vérifier"))
+
+    class Meta:
+        icon = "list-ul"
+        label = _("Liste de vérification")
+        template = "courses/blocks/checklist.html"
+        description = _("Les points à vérifier, un par un.")
+        preview_value = {"title": "Avant de publier", "items": ["Orthographe relue", "Lien testé"]}
+
+
+class CaseStepBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("titre de l'étape"), max_length=200)
+    body = rich_text(_("déroulé"))
+
+
+class CaseStudyBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("titre"), max_length=200)
+    context = rich_text(_("contexte"))
+    steps = blocks.ListBlock(CaseStepBlock(), label=_("étapes"))
+    takeaway = rich_text(_("à retenir"), required=False)
+
+    class Meta:
+        icon = "doc-full"
+        label = _("Étude de cas")
+        template = "courses/blocks/case_study.html"
+        description = _("Un cas réaliste, déroulé étape par étape.")
+        preview_value = {
+            "title": "Un commentaire qui s'emballe",
+            "context": "<p>Un vendredi soir, un client mécontent publie…</p>",
+            "steps": [{"title": "Détecter", "body": "<p>La veille repère le message.</p>"}],
+            "takeaway": "<p>Répondre vite, sur un ton calme.</p>",
+        }
+
+
+class ExerciseBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("titre"), max_length=200, default=_("À vous de jouer"))
+    instructions = rich_text(_("consigne"))
+    steps = blocks.ListBlock(blocks.CharBlock(label=_("étape")), label=_("étapes"))
+    duration_minutes = blocks.IntegerBlock(label=_("durée (minutes)"), min_value=1, max_value=240, required=False)
+
+    class Meta:
+        icon = "pick"
+        label = _("À vous de jouer")
+        template = "courses/blocks/exercise.html"
+        description = _("Un exercice concret, sur ses propres comptes ou ceux de son organisation.")
+        preview_value = {
+            "title": "À vous de jouer",
+            "instructions": "<p>Vérifiez les paramètres de confidentialité de votre compte.</p>",
+            "steps": ["Ouvrez les paramètres", "Notez ce qui est public"],
+            "duration_minutes": 10,
+        }
+
+
+class LessonBodyBlock(blocks.StreamBlock):
+    heading = HeadingBlock()
+    paragraph = blocks.RichTextBlock(
+        label=_("Paragraphe"),
+        features=TEXT_FEATURES,
+        icon="pilcrow",
+        template="courses/blocks/paragraph.html",
+        description=_("Du texte mis en forme."),
+        preview_value="<p>Les réseaux sociaux relient des personnes avant de relier des marques.</p>",
+    )
+    key_figure = KeyFigureBlock()
+    callout = CalloutBlock()
+    do_dont = DoDontBlock()
+    table = TableBlock()
+    quote = QuoteBlock()
+    image = FigureBlock()
+    video = VideoBlock()
+    checklist = ChecklistBlock()
+    case_study = CaseStudyBlock()
+    exercise = ExerciseBlock()

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.demo.loader import COURSE_FILE, load_course, read_course
+from learners.demo import create_demo_accounts
+
+
+class Command(BaseCommand):
+    help = "Charge la formation de démonstration en français (idempotent) et les comptes de démo."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--file", default=str(COURSE_FILE), help="Fichier JSON de la formation.")
+        parser.add_argument(
+            "--accounts",
+            action="store_true",
+            help="Créer les comptes de démo même si DEBUG est désactivé (leurs mots de passe sont publics).",
+        )
+        parser.add_argument("--no-accounts", action="store_true", help="Ne pas créer les comptes de démo.")
+
+    def handle(self, *args, **options):
+        try:
+            data = read_course(options["file"])
+        except (OSError, ValueError) as error:
+            raise CommandError(f"Impossible de lire {options['file']} : {error}") from error
+        course, created, updated = load_course(data)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Formation « {course.title} » : {created} page(s) créée(s), {updated} mise(s) à jour, "
+                f"{course.get_children().count()} modules."
+            )
+        )
+        if options["no_accounts"] or not (settings.DEBUG or options["accounts"]):
+            return
+        accounts = create_demo_accounts()
+        self.stdout.write("\nComptes de démonstration (e-mail / mot de passe) :")
+        for account in accounts:
+            self.stdout.write(f"  {account.role:<15} {account.email:<34} {account.password}")

@@ -1,0 +1,163 @@
+"""The content tree: CourseIndexPage > CoursePage > ModulePage > LessonPage.
+
+A *step* is a page a learner works through inside a module (a lesson; quizzes join in
+a later issue). Steps are ordered by the page tree."""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from courses.blocks import TEXT_FEATURES, LessonBodyBlock
+
+
+def objectives_field():
+    return StreamField(
+        [("objective", blocks.CharBlock(label=_("objectif"), max_length=255, icon="tick"))],
+        blank=True,
+        verbose_name=_("objectifs pédagogiques"),
+        help_text=_("Un objectif par ligne, commençant par un verbe : « Paramétrer… », « Rédiger… »."),
+    )
+
+
+class CourseIndexPage(Page):
+    """The catalogue: every published course."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=TEXT_FEATURES)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["home.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+
+    class Meta:
+        verbose_name = _("catalogue des formations")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import catalogue_courses
+
+        context = super().get_context(request, *args, **kwargs)
+        context["courses"] = catalogue_courses(index=self)
+        return context
+
+
+class CoursePage(Page):
+    """A course: modules in the order of the page tree, each made of steps."""
+
+    class Level(models.TextChoices):
+        BEGINNER = "beginner", _("Débutant")  # no prior knowledge needed
+        INTERMEDIATE = "intermediate", _("Intermédiaire")  # uses social networks at work already
+        ADVANCED = "advanced", _("Avancé")  # runs accounts or a team
+
+    intro = RichTextField(_("introduction"), features=TEXT_FEATURES)
+    objectives = objectives_field()
+    audience = models.TextField(_("public visé"), blank=True)
+    level = models.CharField(_("niveau"), max_length=16, choices=Level.choices, default=Level.BEGINNER)
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("image de couverture"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        FieldPanel("objectives"),
+        FieldPanel("audience"),
+        FieldPanel("level"),
+        FieldPanel("cover_image"),
+    ]
+
+    search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("audience")]
+
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.ModulePage"]
+
+    class Meta:
+        verbose_name = _("formation")
+        verbose_name_plural = _("formations")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context["outline"] = course_outline(self)
+        return context
+
+
+class ModulePage(Page):
+    """A theme of a course; its children are the steps, in tree order."""
+
+    class Theme(models.TextChoices):
+        PRIVACY = "privacy", _("Vie privée et données personnelles")
+        EDITORIAL_LINE = "editorial_line", _("Ligne éditoriale")
+        COMMUNITY = "community", _("Animation de communauté")
+        CRISIS = "crisis", _("Gestion de crise")
+        OTHER = "other", _("Autre")
+
+    theme = models.CharField(_("thème"), max_length=32, choices=Theme.choices, default=Theme.OTHER)
+    intro = RichTextField(_("introduction"), blank=True, features=TEXT_FEATURES)
+    objectives = objectives_field()
+
+    content_panels = Page.content_panels + [FieldPanel("theme"), FieldPanel("intro"), FieldPanel("objectives")]
+
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("module")
+        verbose_name_plural = _("modules")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        outline = course_outline(self.get_parent().specific)
+        context["outline"] = outline
+        context["module_outline"] = outline.module(self)
+        return context
+
+
+class LessonPage(Page):
+    """A lesson: a stream of blocks that ends with a practical exercise."""
+
+    summary = models.CharField(_("résumé"), max_length=255, blank=True)
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("durée estimée (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
+    body = StreamField(LessonBodyBlock(), verbose_name=_("contenu"))
+
+    content_panels = Page.content_panels + [
+        FieldPanel("summary"),
+        FieldPanel("estimated_minutes"),
+        FieldPanel("body"),
+    ]
+
+    search_fields = Page.search_fields + [index.SearchField("summary"), index.SearchField("body")]
+
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("leçon")
+        verbose_name_plural = _("leçons")
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        outline = course_outline(CoursePage.objects.ancestor_of(self).get())
+        context["outline"] = outline
+        context["module_outline"] = outline.module_of(self)
+        context["previous_step"], context["next_step"] = outline.neighbours(self)
+        return context

@@ -1,0 +1,84 @@
+"""Read-only queries for course pages. Each runs a fixed number of queries, whatever
+the size of the course."""
+
+from dataclasses import dataclass, field
+
+from wagtail.models import Page
+
+from courses.models import CoursePage, LessonPage, ModulePage
+
+
+@dataclass
+class ModuleOutline:
+    page: ModulePage
+    number: int
+    steps: list = field(default_factory=list)
+
+    @property
+    def minutes(self):
+        return sum(getattr(step, "estimated_minutes", 0) for step in self.steps)
+
+
+@dataclass
+class CourseOutline:
+    """A course's live modules and their live steps, in tree order."""
+
+    course: CoursePage
+    modules: list
+
+    @property
+    def steps(self):
+        return [step for module in self.modules for step in module.steps]
+
+    @property
+    def minutes(self):
+        return sum(module.minutes for module in self.modules)
+
+    def module(self, module_page):
+        return next((m for m in self.modules if m.page.pk == module_page.pk), None)
+
+    def module_of(self, step_page):
+        return next((m for m in self.modules if any(s.pk == step_page.pk for s in m.steps)), None)
+
+    def neighbours(self, step_page):
+        """The steps before and after `step_page` across module boundaries (None at the ends)."""
+        steps = self.steps
+        ids = [step.pk for step in steps]
+        if step_page.pk not in ids:
+            return None, None
+        position = ids.index(step_page.pk)
+        previous_step = steps[position - 1] if position > 0 else None
+        next_step = steps[position + 1] if position + 1 < len(steps) else None
+        return previous_step, next_step
+
+
+def course_outline(course):
+    """One query for the whole tree below `course`, plus one per page type."""
+    pages = Page.objects.live().descendant_of(course).order_by("path").specific()
+    modules = []
+    by_path = {}
+    for page in pages:
+        if isinstance(page, ModulePage) and page.depth == course.depth + 1:
+            outline = ModuleOutline(page=page, number=len(modules) + 1)
+            modules.append(outline)
+            by_path[page.path] = outline
+        elif page.depth == course.depth + 2:
+            parent = by_path.get(page.path[: -Page.steplen])
+            if parent is not None:  # a live step under a draft module stays hidden
+                parent.steps.append(page)
+    return CourseOutline(course=course, modules=modules)
+
+
+def catalogue_courses(index=None):
+    """Live courses (under `index` if given) with their module count and duration: 3 queries."""
+    courses = CoursePage.objects.live().order_by("path")
+    if index is not None:
+        courses = courses.child_of(index)
+    courses = list(courses.select_related("cover_image"))
+    module_paths = list(ModulePage.objects.live().values_list("path", flat=True))
+    lesson_minutes = list(LessonPage.objects.live().values_list("path", "estimated_minutes"))
+    for course in courses:
+        prefix = course.path
+        course.module_count = sum(1 for path in module_paths if path.startswith(prefix))
+        course.minutes = sum(minutes for path, minutes in lesson_minutes if path.startswith(prefix))
+    return courses

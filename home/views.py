@@ -1,0 +1,27 @@
+from datetime import timedelta
+
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from home.models import WorkerHeartbeat
+
+# Beat records a heartbeat every minute: three missed beats mean no worker is running.
+HEARTBEAT_STALE_AFTER = timedelta(minutes=3)
+
+
+@never_cache
+def health(request):
+    """For operators and load balancers: is the database reachable, is a worker alive?"""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    latest = WorkerHeartbeat.objects.order_by("-last_seen").first()
+    worker_alive = latest is not None and timezone.now() - latest.last_seen < HEARTBEAT_STALE_AFTER
+    return JsonResponse(
+        {
+            "database": "ok",
+            "worker": "ok" if worker_alive else "silent",
+            "worker_last_seen": latest.last_seen.isoformat() if latest else None,
+        }
+    )

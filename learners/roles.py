@@ -1,0 +1,44 @@
+"""The groups that give people their role in the Wagtail admin.
+
+Trainers ("Formateurs") reach the admin and edit the whole course tree; learners and
+managers have no admin access at all."""
+
+from django.contrib.auth.models import Group, Permission
+
+TRAINERS_GROUP = "Formateurs"
+PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+MEDIA_PERMISSIONS = [
+    ("wagtailimages", "add_image"),
+    ("wagtailimages", "change_image"),
+    ("wagtailimages", "choose_image"),
+    ("wagtaildocs", "add_document"),
+    ("wagtaildocs", "change_document"),
+    ("wagtaildocs", "choose_document"),
+]
+
+
+def ensure_role_groups(**kwargs):
+    """Create or complete the trainers' group. Repeated calls are a no-op."""
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    trainers, _created = Group.objects.get_or_create(name=TRAINERS_GROUP)
+    access_admin = permission("wagtailadmin", "access_admin")
+    if access_admin:
+        trainers.permissions.add(access_admin)
+    root = Page.get_first_root_node()
+    if root is not None:
+        for codename in PAGE_PERMISSIONS:
+            if page_permission := permission("wagtailcore", codename):
+                GroupPagePermission.objects.get_or_create(group=trainers, page=root, permission=page_permission)
+    collection = Collection.get_first_root_node()
+    if collection is not None:
+        for app_label, codename in MEDIA_PERMISSIONS:
+            if media_permission := permission(app_label, codename):
+                GroupCollectionPermission.objects.get_or_create(
+                    group=trainers, collection=collection, permission=media_permission
+                )
+
+
+def permission(app_label, codename):
+    """The permission, or None where it does not exist (yet, or after a test flush)."""
+    return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
