@@ -20,6 +20,10 @@ Guarantees (on one local POSIX filesystem, where ``rename`` is atomic):
 * **Order per queue is kept** as the parent does it: file names begin with a
   zero-padded wall-clock timestamp in nanoseconds (strictly increasing within
   a process) and consumers take the oldest first.
+* **Exchange tables are never seen half-written.**  The binding tables in
+  ``control_folder`` (used for routing and for Celery's broadcast/remote
+  control) are created without truncation under ``flock``, so concurrent
+  binders no longer lose bindings and readers no longer see an empty file.
 
 Delivery is still *at most once* past ``_get``, like every kombu virtual
 transport: once a message is handed to the worker its file is gone.
@@ -224,11 +228,13 @@ class Transport(filesystem.Transport):
 
     Channel = Channel
 
-    # Idle poll: the worker sleeps this long only when every queue was empty
-    # (a busy worker never sleeps).  Each poll is one listdir per consumed
-    # queue, so 0.05 s costs well under 1% CPU when idle while adding at most
-    # 50 ms (about 25 ms on average) to a task's pickup.  kombu's default is
-    # 1 s.  Override with the ``polling_interval`` transport option.
+    # Idle poll: a worker sleeps this long only after finding every queue
+    # empty (a busy worker never sleeps).  One poll is one listdir per queue
+    # consumed.  Measured on 2 cores with an idle Celery worker (main process):
+    # 0.05 s -> ~0.5% CPU, median pickup ~26 ms; 0.02 s -> ~0.9%, ~8 ms;
+    # 0.01 s -> ~1.3%, ~7 ms.  0.05 s is a safe default for any consumer;
+    # kombu's own is 1 s.  Set the ``polling_interval`` transport option for
+    # lower latency.
     polling_interval = 0.05
 
     @property

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
 from learners.models import User
@@ -38,3 +38,16 @@ class ProfileForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("first_name", "last_name"):
             self.fields[name].required = True
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, with a message that fits e-mail logins (not case-sensitive)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Adresse e-mail ou mot de passe incorrect. Vérifiez-les et réessayez."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs["autocomplete"] = "email"

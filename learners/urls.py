@@ -2,10 +2,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from learners import views
+from learners.forms import LoginForm
 
 urlpatterns = [
     path("inscription/", views.signup, name="signup"),
-    path("connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("profil/", views.profile, name="profile"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),

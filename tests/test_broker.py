@@ -215,7 +215,9 @@ def test_register_replaces_the_filesystem_alias(tmp_path, monkeypatch):
     )
     with app.connection_for_write() as conn:
         assert type(conn.transport) is broker.Transport
+        assert type(conn.default_channel) is broker.Channel
         assert conn.transport.polling_interval == broker.Transport.polling_interval
+    assert (tmp_path / "queue" / "errors").is_dir()
 
 
 # --------------------------------------------------------------------------

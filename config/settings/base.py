@@ -194,5 +194,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "wagtail": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "wagtail": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
 }
