@@ -31,6 +31,20 @@ def wait_for(condition, *, timeout=30.0, interval=0.05, message="condition"):
     pytest.fail(f"Timed out after {timeout:.0f} s waiting for {message}.")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """At the end, close what other processes and server threads left open on the test
+    database (a killed worker, a keep-alive browser connection), so that it can be dropped."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture
 def demo_course(db):
     course, _created, _updated = load_course(read_course())

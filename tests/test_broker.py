@@ -201,6 +201,7 @@ def test_fanout_and_exchange_tables(tmp_path):
 
 
 def test_register_replaces_the_filesystem_alias(tmp_path, monkeypatch):
+    monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery prefers it to broker=
     monkeypatch.setitem(TRANSPORT_ALIASES, "filesystem", TRANSPORT_ALIASES["filesystem"])
     monkeypatch.setattr("kombu.transport._transport_cache", dict(_transport_cache))
     kombu.Connection("filesystem://").transport  # may cache the stock class

@@ -18,3 +18,6 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(
         env_str("PASSERELLE_BROKER_DIR", str(VAR_DIR / "test-broker"))
     )
+# The live test server answers each request in a new thread: a persistent connection
+# would outlive its thread and keep the test database from being dropped.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
