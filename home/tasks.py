@@ -1,4 +1,5 @@
 from celery import shared_task
+from celery.signals import worker_ready
 
 from home import services
 
@@ -7,3 +8,9 @@ from home import services
 def record_worker_heartbeat(self):
     """Beat sends this every minute; the health page reads the result."""
     services.record_worker_heartbeat(hostname=self.request.hostname or "unknown")
+
+
+@worker_ready.connect
+def announce_worker(**kwargs):
+    """A worker that just started says so through the broker, without waiting for beat."""
+    record_worker_heartbeat.delay()
