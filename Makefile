@@ -39,7 +39,7 @@ demo: install
 # Regenerate the message catalogues after changing strings (needs GNU gettext); the
 # compiled .mo files are committed so that a fresh machine needs no gettext.
 messages: install
-	python manage.py makemessages --locale en --ignore '.venv/*' --ignore 'static/*'
+	python manage.py makemessages --locale en --no-obsolete --ignore '.venv/*' --ignore 'static/*' --ignore 'tests/*'
 	python manage.py compilemessages --locale en --ignore '.venv/*'
 
 clean:

@@ -5,11 +5,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
+from learners import views as learner_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("learners.urls")),
+    path("verifier-un-certificat/", learner_views.certificate_verify, name="certificate_verify_form"),
+    path("verifier-un-certificat/<str:code>/", learner_views.certificate_verify, name="certificate_verify"),
     path("langue/", include("django.conf.urls.i18n")),
     path("sante/", home_views.health, name="health"),
 ]

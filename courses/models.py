@@ -5,6 +5,8 @@ a later issue). Steps are ordered by the page tree."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.http import Http404
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel
@@ -65,6 +67,11 @@ class CoursePage(Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    sequential = models.BooleanField(
+        _("parcours séquentiel"),
+        default=False,
+        help_text=_("Chaque étape ne s'ouvre qu'une fois la précédente terminée."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -72,6 +79,7 @@ class CoursePage(Page):
         FieldPanel("audience"),
         FieldPanel("level"),
         FieldPanel("cover_image"),
+        FieldPanel("sequential"),
     ]
 
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("audience")]
@@ -85,9 +93,11 @@ class CoursePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import course_outline
+        from learners.progress import course_standing
 
         context = super().get_context(request, *args, **kwargs)
         context["outline"] = course_outline(self)
+        context["access"] = course_standing(user=request.user, outline=context["outline"])
         return context
 
 
@@ -119,14 +129,56 @@ class ModulePage(Page):
     def get_context(self, request, *args, **kwargs):
         from courses.selectors import course_outline
 
+        from learners.progress import course_standing
+
         context = super().get_context(request, *args, **kwargs)
         outline = course_outline(self.get_parent().specific)
         context["outline"] = outline
         context["module_outline"] = outline.module(self)
+        context["access"] = course_standing(user=request.user, outline=outline)
         return context
 
 
-class LessonPage(Page):
+class StepPage(Page):
+    """What every step (a lesson, later a quiz) shares: only enrolled learners open it, a
+    sequential course keeps it locked until the previous step is done, and each visit is
+    recorded. Progress lives in the learners app, reached through learners.progress."""
+
+    step_template_gate = "courses/step_gate.html"
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request, *args, **kwargs):
+        from learners import progress
+
+        if getattr(request, "is_preview", False):
+            return super().serve(request, *args, **kwargs)
+        try:
+            access = progress.step_access(user=request.user, page=self)
+        except progress.NotAStep:
+            raise Http404 from None
+        if access.enrollment is None or access.blocking_step is not None:
+            status = 200 if access.enrollment is None else 403
+            return TemplateResponse(request, self.step_template_gate, {"page": self, "access": access}, status=status)
+        progress.record_step_viewed(access=access)
+        request.step_access = access
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        from courses.selectors import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        access = getattr(request, "step_access", None)
+        outline = access.outline if access else course_outline(CoursePage.objects.ancestor_of(self).get())
+        context["access"] = access
+        context["outline"] = outline
+        context["module_outline"] = outline.module_of(self)
+        context["previous_step"], context["next_step"] = outline.neighbours(self)
+        return context
+
+
+class LessonPage(StepPage):
     """A lesson: a stream of blocks that ends with a practical exercise."""
 
     summary = models.CharField(_("résumé"), max_length=255, blank=True)
@@ -151,13 +203,3 @@ class LessonPage(Page):
     class Meta:
         verbose_name = _("leçon")
         verbose_name_plural = _("leçons")
-
-    def get_context(self, request, *args, **kwargs):
-        from courses.selectors import course_outline
-
-        context = super().get_context(request, *args, **kwargs)
-        outline = course_outline(CoursePage.objects.ancestor_of(self).get())
-        context["outline"] = outline
-        context["module_outline"] = outline.module_of(self)
-        context["previous_step"], context["next_step"] = outline.neighbours(self)
-        return context

@@ -7,8 +7,19 @@ class LearnersConfig(AppConfig):
     verbose_name = _("Apprenants et organisations")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_migrate
 
+        from learners import content_changes
         from learners.roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, sender=self)
+        content_changes.connect()
+        user_logged_in.connect(remember_admin_access, dispatch_uid="learners-admin-access")
+
+
+def remember_admin_access(sender, request, user, **kwargs):
+    """Pages show the admin link and toolbar from the session: no permission queries on
+    every page for learners (the admin itself checks permissions on each request)."""
+    if request is not None and hasattr(request, "session"):
+        request.session["can_access_admin"] = user.has_perm("wagtailadmin.access_admin")

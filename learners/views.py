@@ -2,12 +2,20 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
+from wagtail.models import Page
 
+from courses.models import CoursePage
+from courses.selectors import course_outline
+from learners import certificates, progress
 from learners.forms import ProfileForm, SignupForm
+from learners.models import Certificate
+from learners.selectors import learner_dashboard
 
 
 def safe_next_url(request, default="/"):
@@ -49,3 +57,93 @@ def profile(request):
         )
         return response
     return render(request, "learners/profile.html", {"form": form})
+
+
+# --- Progress -------------------------------------------------------------------------
+
+
+def refusal(request, error):
+    """A progress action that cannot be granted: the reason, in the learner's language."""
+    return render(request, "learners/refused.html", {"message": error.message}, status=error.status)
+
+
+@login_required
+@require_POST
+def enroll(request, course_id):
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    enrollment = progress.enroll(user=request.user, course=course)
+    messages.success(request, _("Vous êtes inscrit à « %(course)s ». Bonne formation !") % {"course": course.title})
+    return redirect(enrollment.resume_step.url if enrollment.resume_step else course.url)
+
+
+@login_required
+@require_POST
+def complete_step(request, page_id):
+    page = get_object_or_404(Page.objects.live(), pk=page_id).specific
+    try:
+        enrollment = progress.record_step_completed(user=request.user, page=page)
+    except progress.ProgressRefused as error:
+        return refusal(request, error)
+    if enrollment.is_completed:
+        messages.success(request, _("Bravo, vous avez terminé la formation ! Votre certificat vous attend."))
+        return redirect("dashboard")
+    messages.success(request, _("Étape « %(title)s » terminée.") % {"title": page.title})
+    _previous, next_step = course_outline(enrollment.course).neighbours(page)
+    return redirect(next_step.url if next_step else enrollment.course.url)
+
+
+@login_required
+@require_POST
+def record_time(request, page_id):
+    """Receives the active time the lesson page measured (sendBeacon); answers 204."""
+    page = get_object_or_404(Page.objects.live(), pk=page_id)
+    try:
+        seconds = int(request.POST.get("seconds", ""))
+    except ValueError:
+        return JsonResponse({"error": _("Durée invalide.")}, status=400)
+    try:
+        progress.record_time_spent(user=request.user, page=page, seconds=seconds)
+    except progress.ProgressRefused as error:
+        return JsonResponse({"error": str(error.message)}, status=error.status)
+    return HttpResponse(status=204)
+
+
+@login_required
+def dashboard(request):
+    return render(request, "learners/dashboard.html", {"dashboard": learner_dashboard(request.user)})
+
+
+# --- Certificates ---------------------------------------------------------------------
+
+
+def owned_certificate(request, code):
+    """The certificate with `code`, if it is the viewer's own (404 otherwise: a code
+    someone else was given reveals nothing here; the public page is /certificats/verifier/)."""
+    return get_object_or_404(Certificate, code=code, user=request.user)
+
+
+@login_required
+def certificate_detail(request, code):
+    certificate = owned_certificate(request, code)
+    verify_url = request.build_absolute_uri(reverse("certificate_verify", args=[certificate.code]))
+    return render(request, "learners/certificate.html", {"certificate": certificate, "verify_url": verify_url})
+
+
+@login_required
+def certificate_pdf(request, code):
+    certificate = owned_certificate(request, code)
+    verify_url = request.build_absolute_uri(reverse("certificate_verify", args=[certificate.code]))
+    response = HttpResponse(certificates.render_pdf(certificate, verify_url), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificat-{certificate.code}.pdf"'
+    return response
+
+
+def certificate_verify(request, code=None):
+    """Public: anyone with a code can check that a certificate is genuine and valid."""
+    typed = code or request.GET.get("code", "")
+    normalised = certificates.normalise_code(typed) if typed else None
+    certificate = Certificate.objects.filter(code=normalised).first() if normalised else None
+    status = 404 if typed and certificate is None else 200
+    return render(
+        request, "learners/certificate_verify.html", {"certificate": certificate, "code": typed}, status=status
+    )

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from courses.demo.loader import load_course, read_course
+from tests.factories import make_user
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
 # make around it are ordinary synchronous calls.
@@ -38,6 +39,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def demo_course(db):
     course, _created, _updated = load_course(read_course())
     return course
+
+
+@pytest.fixture
+def learner(db):
+    return make_user(first_name="Camille", last_name="Martin")
+
+
+@pytest.fixture
+def learner_client(client, learner):
+    client.force_login(learner)
+    return client
 
 
 # --- A real Celery worker -------------------------------------------------------------
@@ -88,8 +100,9 @@ class WorkerProcess:
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """Start a real worker (after emptying the queue); stop it after the test."""
+def celery_worker_process(django_db_serialized_rollback, transactional_db, tmp_path):
+    """Start a real worker (after emptying the queue); stop it after the test. The
+    database is really committed (the worker is another process) and restored after."""
     from config.celery import app
 
     app.control.purge()

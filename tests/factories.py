@@ -56,3 +56,12 @@ def make_user(**fields):
     fields.setdefault("last_name", f"Nom{number}")
     password = fields.pop("password", "un-mot-de-passe-solide")
     return User.objects.create_user(password=password, **fields)
+
+
+def enrolled_client(client, user, course):
+    """`client` logged in as `user`, enrolled in `course`."""
+    from learners import progress
+
+    client.force_login(user)
+    progress.enroll(user=user, course=course)
+    return client

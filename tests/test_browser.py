@@ -1,15 +1,47 @@
-"""A visitor's journey in headless Chromium: home -> course -> crisis lesson -> next lesson."""
+"""Journeys a person makes, in headless Chromium (Playwright)."""
+
+import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 from courses.models import ModulePage
 from courses.selectors import course_outline
+from learners import progress
+from learners.models import Certificate, User
+from tests.factories import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+PASSWORD = "un-mot-de-passe-solide"
+
+
+def tab_to(page, matches, limit=120):
+    """Press Tab until the focused element satisfies `matches` (a JS predicate on `el`)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(el => {matches})(document.activeElement)"):
+            return
+    pytest.fail(f"Tab never reached an element where {matches}")
+
+
+def tab_to_text(page, text):
+    tab_to(page, f"el.textContent.trim().startsWith({text!r})")
+
+
+def press_enter_and_wait(page):
+    """Press Enter on the focused link or button and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def progress_value(page):
+    return int(page.locator("progress").first.get_attribute("value"))
 
 
 def test_a_visitor_reaches_a_crisis_lesson_and_moves_to_the_next(browser_page, demo_course, screenshot):
     page = browser_page
+    make_user(email="visiteur@example.org", password=PASSWORD)
     crisis = ModulePage.objects.get(theme=ModulePage.Theme.CRISIS)
     first_lesson, second_lesson = course_outline(demo_course).module(crisis).steps[:2]
 
@@ -23,10 +55,19 @@ def test_a_visitor_reaches_a_crisis_lesson_and_moves_to_the_next(browser_page, d
     page.wait_for_url(f"**{demo_course.url}")
     assert page.get_by_role("heading", level=1).inner_text() == demo_course.title
     screenshot(page, "2-formation")
-    page.get_by_role("main").get_by_role("link", name=first_lesson.title).first.click()
 
-    # the lesson shows breadcrumbs, the outline and a link to the next step
+    # a crisis lesson asks the visitor to log in, then to enrol
+    page.get_by_role("main").get_by_role("link", name=first_lesson.title).first.click()
+    assert page.get_by_text("Créez un compte ou connectez-vous").is_visible()
+    page.get_by_role("main").get_by_role("link", name="Se connecter").click()
+    page.get_by_label("Adresse e-mail").fill("visiteur@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
     page.wait_for_url(f"**{first_lesson.url}")
+    page.get_by_role("button", name="S'inscrire à la formation").click()
+    page.goto(first_lesson.url)
+
+    # the lesson shows breadcrumbs, the exercise and a link to the next step
     assert page.get_by_role("heading", level=1).inner_text() == first_lesson.title
     assert page.get_by_role("navigation", name="Fil d'Ariane").is_visible()
     assert page.get_by_role("heading", name="À vous de jouer").is_visible()
@@ -48,3 +89,80 @@ def test_the_keyboard_reaches_the_content_through_the_skip_link(browser_page, de
     assert focused.strip() == "Aller au contenu"
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "contenu"
+
+
+def test_a_new_learner_goes_from_sign_up_to_a_verified_certificate_with_the_keyboard(
+    browser_page, demo_course, screenshot
+):
+    page = browser_page
+    outline = course_outline(demo_course)
+    first_module = outline.modules[0]
+
+    # sign up, typing only
+    page.goto(f"/comptes/inscription/?next={demo_course.url}")
+    tab_to(page, "el.id === 'id_first_name'")
+    page.keyboard.type("Lou")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Bernard")
+    page.keyboard.press("Tab")
+    page.keyboard.type("lou@example.org")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    press_enter_and_wait(page)
+    page.wait_for_url(f"**{demo_course.url}")
+
+    # enrol
+    tab_to_text(page, "S'inscrire à la formation")
+    press_enter_and_wait(page)
+    page.wait_for_url(f"**{first_module.steps[0].url}")
+
+    # complete every lesson of the first module; the progress bar moves each time
+    seen = [progress_value(page)]
+    for step in first_module.steps:
+        page.wait_for_url(f"**{step.url}")
+        tab_to_text(page, "J'ai terminé cette leçon")
+        press_enter_and_wait(page)
+        seen.append(progress_value(page))
+    screenshot(page, "1-module-termine")
+    assert seen == sorted(seen) and len(set(seen)) == len(seen), seen
+
+    # resume from the dashboard
+    tab_to(page, "el.textContent.trim() === 'Mon espace'")
+    press_enter_and_wait(page)
+    page.wait_for_url("**/comptes/mon-espace/")
+    assert progress_value(page) == 100 * len(first_module.steps) // len(outline.steps)
+    screenshot(page, "2-mon-espace")
+    tab_to_text(page, "Reprendre")
+    press_enter_and_wait(page)
+    page.wait_for_url(f"**{outline.modules[1].steps[0].url}")
+
+    # the other steps are done elsewhere; the learner completes the last one here
+    learner = User.objects.get(email="lou@example.org")
+    for step in outline.steps[len(first_module.steps):-1]:
+        progress.record_step_completed(user=learner, page=step)
+    page.goto(outline.steps[-1].url)
+    tab_to_text(page, "J'ai terminé cette leçon")
+    press_enter_and_wait(page)
+    page.wait_for_url("**/comptes/mon-espace/")
+    assert page.get_by_text("Bravo, vous avez terminé la formation").is_visible()
+    screenshot(page, "3-formation-terminee")
+
+    # download the certificate
+    with page.expect_download() as download_info:
+        tab_to_text(page, "Télécharger le PDF")
+        page.keyboard.press("Enter")
+    pdf = Path(settings.TEST_OUTPUT_DIR) / "certificat.pdf"
+    download_info.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    # anyone can verify it
+    code = Certificate.objects.get(user=learner).code
+    page.goto("/verifier-un-certificat/")
+    tab_to(page, "el.id === 'certificate-code'")
+    page.keyboard.type(code)
+    press_enter_and_wait(page)
+    page.wait_for_url(re.compile(r".*code=.*"))
+    assert page.get_by_text("Certificat valide.").is_visible()
+    screenshot(page, "4-verification")

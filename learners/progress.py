@@ -1,0 +1,280 @@
+"""Learner progress: enrolment, step views and completions, rollups, certificates.
+
+`record_step_completed(user=..., page=..., score=None)` is the one door through which any
+step (a lesson, a quiz) reports completion. Rollups per enrolment and per module are
+written in the same transaction as the step, so reading progress never walks the tree."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import Page
+
+from courses.models import CoursePage
+from courses.selectors import course_outline
+from learners import certificates
+from learners.models import Enrollment, ModuleProgress, StepProgress
+
+COMPLETED = StepProgress.Status.COMPLETED
+# A time report can never claim more than the time since the previous one, nor more
+# than this (the page reports every minute while the learner is active).
+MAX_SECONDS_PER_REPORT = 120
+
+
+class ProgressRefused(Exception):
+    """A request about progress that cannot be granted; `message` says why to the learner."""
+
+    status = 403
+    message = _("Cette action n'est pas possible.")
+
+    def __init__(self, message=None):
+        super().__init__(message or self.message)
+        if message:
+            self.message = message
+
+
+class NotAStep(ProgressRefused):
+    status = 404
+    message = _("Cette page n'est pas une étape publiée d'une formation.")
+
+
+class NotEnrolled(ProgressRefused):
+    message = _("Inscrivez-vous à la formation pour suivre cette étape et enregistrer votre progression.")
+
+
+class StepLocked(ProgressRefused):
+    def __init__(self, blocking_step):
+        self.blocking_step = blocking_step
+        super().__init__(
+            _("Cette étape s'ouvrira quand vous aurez terminé « %(title)s ».") % {"title": blocking_step.title}
+        )
+
+
+@dataclass
+class Standing:
+    """Where a learner stands in a course (and on one step of it, if `step` is set)."""
+
+    outline: object
+    step: Page | None = None
+    enrollment: Enrollment | None = None
+    completed_ids: set = field(default_factory=set)
+    locked_ids: dict = field(default_factory=dict)  # step id -> the step that must be completed first
+
+    @property
+    def is_completed(self):
+        return self.step is not None and self.step.pk in self.completed_ids
+
+    @property
+    def blocking_step(self):
+        return self.locked_ids.get(self.step.pk) if self.step is not None else None
+
+
+# --- Reading --------------------------------------------------------------------------
+
+
+def course_of(page):
+    """The course a page belongs to (itself for a course), or None."""
+    if isinstance(page, CoursePage):
+        return page
+    return CoursePage.objects.filter(path__in=ancestor_paths(page.path)).first()
+
+
+def ancestor_paths(path):
+    return [path[:end] for end in range(Page.steplen, len(path), Page.steplen)]
+
+
+def completed_step_ids(user, course):
+    return set(
+        StepProgress.objects.filter(user=user, course=course, status=COMPLETED).values_list("step_id", flat=True)
+    )
+
+
+def locked_steps(outline, completed_ids):
+    """In a sequential course, each step whose previous step is not completed, mapped to
+    that previous step. Empty for a free course."""
+    if not outline.course.sequential:
+        return {}
+    steps = outline.steps
+    return {
+        step.pk: previous
+        for previous, step in zip(steps, steps[1:])
+        if previous.pk not in completed_ids
+    }
+
+
+def course_standing(*, user, outline, step=None):
+    """Where `user` stands in the course of `outline`: 2 queries for a learner."""
+    standing = Standing(outline=outline, step=step)
+    if user.is_authenticated:
+        standing.enrollment = Enrollment.objects.filter(user=user, course=outline.course).first()
+    if standing.enrollment is not None:
+        standing.completed_ids = completed_step_ids(user, outline.course)
+        standing.locked_ids = locked_steps(outline, standing.completed_ids)
+    return standing
+
+
+def step_access(*, user, page, outline=None):
+    """Where `user` stands on step `page`. Raises NotAStep if the page is no live step."""
+    if outline is None:
+        course = course_of(page)
+        if course is None:
+            raise NotAStep()
+        outline = course_outline(course)
+    if all(step.pk != page.pk for step in outline.steps):
+        raise NotAStep()
+    return course_standing(user=user, outline=outline, step=page)
+
+
+# --- Writing --------------------------------------------------------------------------
+
+
+def enroll(*, user, course):
+    """Enrol `user` in `course` and compute their progress. Enrolling twice is a no-op
+    that returns the same enrolment."""
+    with transaction.atomic():
+        enrollment, created = Enrollment.objects.get_or_create(user=user, course=course)
+        enrollment.user = user
+        if created:
+            refresh_enrollments(course_outline(course), [enrollment])
+    return enrollment
+
+
+def record_step_viewed(*, access):
+    """Note that the learner opened the step: first view time and last step visited."""
+    if access.enrollment is None:
+        return
+    # One INSERT that does nothing when the row exists: no read-then-write.
+    StepProgress.objects.bulk_create(
+        [StepProgress(user_id=access.enrollment.user_id, step_id=access.step.pk, course_id=access.outline.course.pk)],
+        ignore_conflicts=True,
+    )
+    if access.enrollment.last_step_id != access.step.pk:
+        Enrollment.objects.filter(pk=access.enrollment.pk).update(last_step_id=access.step.pk)
+
+
+@transaction.atomic
+def record_step_completed(*, user, page, score=None):
+    """Mark step `page` completed for `user`, update the rollups, and issue the course
+    certificate when it was the last step. Completing twice changes nothing.
+
+    Raises NotAStep, NotEnrolled or StepLocked, and then stores nothing."""
+    course = course_of(page)
+    if course is None:
+        raise NotAStep()
+    # Lock the enrolment row: concurrent completions by one learner run one at a time.
+    enrollment = Enrollment.objects.select_for_update().filter(user=user, course=course).first()
+    if enrollment is None:
+        raise NotEnrolled()
+    enrollment.user = user
+    access = step_access(user=user, page=page, outline=course_outline(course))
+    if access.is_completed:
+        return enrollment
+    if access.blocking_step is not None:
+        raise StepLocked(access.blocking_step)
+    now = timezone.now()
+    progress, created = StepProgress.objects.get_or_create(
+        user=user,
+        step_id=page.pk,
+        defaults={"course": course, "status": COMPLETED, "completed_at": now, "score": score},
+    )
+    if not created:
+        progress.status, progress.completed_at, progress.score = COMPLETED, now, score
+        progress.save(update_fields=["status", "completed_at", "score"])
+    refresh_enrollments(access.outline, [enrollment])
+    return enrollment
+
+
+def record_time_spent(*, user, page, seconds):
+    """Add active time spent on a step, bounded: never more than MAX_SECONDS_PER_REPORT
+    per report, nor more than the wall time since the previous report."""
+    now = timezone.now()
+    progress = StepProgress.objects.filter(user=user, step_id=page.pk).first()
+    if progress is None:
+        raise NotEnrolled()
+    bound = MAX_SECONDS_PER_REPORT
+    if progress.last_time_report_at is not None:
+        bound = min(bound, int((now - progress.last_time_report_at).total_seconds()) + 1)
+    seconds = max(0, min(int(seconds), bound))
+    with transaction.atomic():
+        StepProgress.objects.filter(pk=progress.pk).update(
+            time_spent_seconds=F("time_spent_seconds") + seconds, last_time_report_at=now
+        )
+        Enrollment.objects.filter(user=user, course_id=progress.course_id).update(
+            time_spent_seconds=F("time_spent_seconds") + seconds
+        )
+    return seconds
+
+
+def recount_course(course):
+    """Recount every enrolment of `course` after its content changed: a fixed number of
+    queries whatever the number of learners."""
+    with transaction.atomic():
+        enrollments = list(
+            Enrollment.objects.select_for_update(of=("self",)).filter(course=course).select_related("user")
+        )
+        refresh_enrollments(course_outline(course), enrollments)
+    return len(enrollments)
+
+
+def refresh_enrollments(outline, enrollments):
+    """Bring the rollups of `enrollments` (all of `outline.course`) in line with the
+    stored step progress and the live steps, and issue the certificates now due."""
+    if not enrollments:
+        return
+    course = outline.course
+    steps = outline.steps
+    step_ids = [step.pk for step in steps]
+    done = defaultdict(set)
+    rows = StepProgress.objects.filter(course=course, status=COMPLETED, step_id__in=step_ids)
+    if len(enrollments) == 1:
+        rows = rows.filter(user_id=enrollments[0].user_id)
+    for user_id, step_id in rows.values_list("user_id", "step_id"):
+        done[user_id].add(step_id)
+
+    now = timezone.now()
+    newly_completed = []
+    module_rows = []
+    for enrollment in enrollments:
+        completed = done[enrollment.user_id]
+        enrollment.completed_steps = len(completed)
+        enrollment.total_steps = len(steps)
+        enrollment.percent = percent(len(completed), len(steps))
+        enrollment.resume_step_id = next((pk for pk in step_ids if pk not in completed), None)
+        finished = bool(steps) and len(completed) == len(steps)
+        if finished and enrollment.completed_at is None:
+            enrollment.completed_at = now
+            newly_completed.append(enrollment)
+        elif not finished:
+            enrollment.completed_at = None
+        for module in outline.modules:
+            module_rows.append(
+                ModuleProgress(
+                    enrollment=enrollment,
+                    module_id=module.page.pk,
+                    completed_steps=sum(1 for step in module.steps if step.pk in completed),
+                    total_steps=len(module.steps),
+                )
+            )
+    Enrollment.objects.bulk_update(
+        enrollments,
+        ["completed_steps", "total_steps", "percent", "resume_step", "completed_at"],
+        batch_size=500,
+    )
+    module_ids = [module.page.pk for module in outline.modules]
+    ModuleProgress.objects.filter(enrollment__in=enrollments).exclude(module_id__in=module_ids).delete()
+    ModuleProgress.objects.bulk_create(
+        module_rows,
+        update_conflicts=True,
+        unique_fields=["enrollment", "module"],
+        update_fields=["completed_steps", "total_steps"],
+        batch_size=500,
+    )
+    certificates.issue_for(newly_completed, course)
+
+
+def percent(done, total):
+    """Whole percent, rounded down: 100 only when everything is done."""
+    return 0 if total == 0 else (100 * done) // total
