@@ -15,6 +15,12 @@ MEDIA_PERMISSIONS = [
     ("wagtaildocs", "change_document"),
     ("wagtaildocs", "choose_document"),
 ]
+# The question bank: trainers write, edit and delete questions of every type.
+QUESTION_MODELS = ["singlechoicequestion", "multiplechoicequestion", "truefalsequestion", "shortanswerquestion",
+                   "numericquestion", "matchingquestion", "orderingquestion"]
+QUESTION_PERMISSIONS = [
+    ("quizzes", f"{action}_{model}") for model in QUESTION_MODELS for action in ("add", "change", "delete", "view")
+]
 
 
 def ensure_role_groups(**kwargs):
@@ -22,9 +28,9 @@ def ensure_role_groups(**kwargs):
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
     trainers, _created = Group.objects.get_or_create(name=TRAINERS_GROUP)
-    access_admin = permission("wagtailadmin", "access_admin")
-    if access_admin:
-        trainers.permissions.add(access_admin)
+    for app_label, codename in [("wagtailadmin", "access_admin"), *QUESTION_PERMISSIONS]:
+        if model_permission := permission(app_label, codename):
+            trainers.permissions.add(model_permission)
     root = Page.get_first_root_node()
     if root is not None:
         for codename in PAGE_PERMISSIONS:

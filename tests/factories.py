@@ -65,3 +65,79 @@ def enrolled_client(client, user, course):
     client.force_login(user)
     progress.enroll(user=user, course=course)
     return client
+
+
+def make_question(kind, number=0, **fields):
+    """A saved question of `kind` with its options; right answers are the first option,
+    True, "réseau", 42, each left to its right, items in order."""
+    from decimal import Decimal
+
+    from quizzes import models as q
+
+    fields.setdefault("prompt", f"Question {kind} {number} {next(_numbers)}")
+    fields.setdefault("points", 2)
+    builders = {
+        "single_choice": lambda: q.SingleChoiceQuestion(**fields, choices=[
+            q.SingleChoiceOption(text="Bonne", is_correct=True), q.SingleChoiceOption(text="Mauvaise")]),
+        "multiple_choice": lambda: q.MultipleChoiceQuestion(**fields, choices=[
+            q.MultipleChoiceOption(text="Bonne 1", is_correct=True), q.MultipleChoiceOption(text="Bonne 2", is_correct=True),
+            q.MultipleChoiceOption(text="Mauvaise")]),
+        "true_false": lambda: q.TrueFalseQuestion(**fields, answer=True),
+        "short_answer": lambda: q.ShortAnswerQuestion(**fields, accepted_answers="réseau"),
+        "numeric": lambda: q.NumericQuestion(**fields, answer=Decimal("42"), tolerance=Decimal("0")),
+        "matching": lambda: q.MatchingQuestion(**fields, pairs=[
+            q.MatchingPair(left="A", right="1"), q.MatchingPair(left="B", right="2")]),
+        "ordering": lambda: q.OrderingQuestion(**fields, items=[
+            q.OrderingItem(text="Un"), q.OrderingItem(text="Deux"), q.OrderingItem(text="Trois")]),
+    }
+    question = builders[kind]()
+    question.save()
+    return question
+
+
+QUESTION_KINDS = ["single_choice", "multiple_choice", "true_false", "short_answer", "numeric", "matching", "ordering"]
+
+
+def make_quiz(module, questions=7, kinds=QUESTION_KINDS, **fields):
+    """A published quiz of `questions` questions cycling through `kinds` (every type)."""
+    from quizzes.models import QuizPage, QuizQuestion
+
+    made = [make_question(kinds[i % len(kinds)], i) for i in range(questions)]
+    fields.setdefault("pass_mark", 70)
+    quiz = add_page(module, QuizPage, quiz_questions=[QuizQuestion(question=question) for question in made], **fields)
+    return quiz
+
+
+def right_answers(attempt):
+    """The raw responses (as a form sends them) that score full marks on `attempt`."""
+    from quizzes.selectors import load_questions
+
+    raw = {}
+    for question in load_questions(attempt.question_order):
+        kind = type(question).__name__
+        if kind == "SingleChoiceQuestion":
+            raw[str(question.pk)] = str(next(c.pk for c in question.choices.all() if c.is_correct))
+        elif kind == "MultipleChoiceQuestion":
+            raw[str(question.pk)] = [str(c.pk) for c in question.choices.all() if c.is_correct]
+        elif kind == "TrueFalseQuestion":
+            raw[str(question.pk)] = "vrai"
+        elif kind == "ShortAnswerQuestion":
+            raw[str(question.pk)] = "Réseau"
+        elif kind == "NumericQuestion":
+            raw[str(question.pk)] = "42,0"
+        elif kind == "MatchingQuestion":
+            raw[str(question.pk)] = {str(p.pk): str(p.pk) for p in question.pairs.all()}
+        elif kind == "OrderingQuestion":
+            raw[str(question.pk)] = {str(item.pk): str(rank) for rank, item in enumerate(question.items.all(), 1)}
+    return raw
+
+
+def as_form(raw):
+    """Raw responses keyed by question id -> the POST data of the attempt form."""
+    data = {}
+    for question_id, value in raw.items():
+        if isinstance(value, dict):
+            data.update({f"q-{question_id}-{key}": item for key, item in value.items()})
+        else:
+            data[f"q-{question_id}"] = value
+    return data

@@ -8,6 +8,7 @@ from wagtail.models import Page
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from courses.selectors import course_outline
 from home.models import HomePage
+from quizzes.models import QuizPage
 from tests.factories import enrolled_client, make_course_with, make_lesson, make_module
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +17,8 @@ ALLOWED_CHILDREN = {
     HomePage: {CourseIndexPage},
     CourseIndexPage: {CoursePage},
     CoursePage: {ModulePage},
-    ModulePage: {LessonPage},
+    ModulePage: {LessonPage, QuizPage},
+    QuizPage: set(),
     LessonPage: set(),
 }
 

@@ -1,6 +1,7 @@
 """Settings shared by every environment. Everything that differs between machines
 comes from the environment; the defaults need no server (SQLite + a file broker)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -177,7 +178,15 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 200)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "home.tasks.record_worker_heartbeat", "schedule": 60.0},
+    "requeue-stuck-attempts": {"task": "quizzes.tasks.requeue_stuck_attempts", "schedule": 30.0},
 }
+
+# --- Quizzes ------------------------------------------------------------------------
+# An attempt still waiting for its grade after this long is queued again (a lost
+# message or a killed worker loses nothing).
+QUIZ_REGRADE_AFTER = timedelta(seconds=env_int("QUIZ_REGRADE_AFTER_SECONDS", 120))
+# Answers sent this long after the deadline are still accepted (network latency).
+QUIZ_DEADLINE_GRACE = timedelta(seconds=env_int("QUIZ_DEADLINE_GRACE_SECONDS", 10))
 
 # --- Wagtail ------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Passerelle"

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from courses.demo.loader import COURSE_FILE, load_course, read_course
 from learners.demo import create_demo_accounts
+from quizzes.demo import load_quizzes, read_quizzes
 
 
 class Command(BaseCommand):
@@ -23,6 +24,9 @@ class Command(BaseCommand):
         except (OSError, ValueError) as error:
             raise CommandError(f"Impossible de lire {options['file']} : {error}") from error
         course, created, updated = load_course(data)
+        quiz_counts = load_quizzes(course, read_quizzes())
+        created += quiz_counts["created"]
+        updated += quiz_counts["updated"]
         self.stdout.write(
             self.style.SUCCESS(
                 f"Formation « {course.title} » : {created} page(s) créée(s), {updated} mise(s) à jour, "

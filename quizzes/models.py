@@ -1,0 +1,572 @@
+"""Quizzes: a QuizPage (a step of a module) asks questions from the question bank.
+
+Each question type is a django-polymorphic subclass of Question and owns two pure
+methods: `clean_response(raw)` turns what the learner sent into a normalised answer (or
+raises a ValidationError the learner understands) and `grade(answer)` scores it."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from polymorphic.models import PolymorphicModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from courses.blocks import TEXT_FEATURES
+from courses.models import StepPage
+from home.sanitize import clean_plain_text
+from quizzes.grading import (
+    MAX_TEXT_ANSWER,
+    ZERO,
+    Grade,
+    normalise_text,
+    ordered_pairs_fraction,
+    parse_id,
+    parse_number,
+    points,
+)
+
+# --- The quiz page --------------------------------------------------------------------
+
+
+class QuizPage(StepPage):
+    """A quiz inside a module. Passing it completes the step."""
+
+    class FeedbackPolicy(models.TextChoices):
+        SCORE_ONLY = "score_only", _("Score seulement")  # no corrections, ever
+        SCORE_AND_CORRECTIONS = "corrections", _("Score et corrections")  # after every attempt
+        CORRECTIONS_WHEN_PASSED = "corrections_when_passed", _("Corrections une fois le quiz réussi")
+
+    intro = RichTextField(_("consigne"), blank=True, features=TEXT_FEATURES)
+    pass_mark = models.PositiveSmallIntegerField(
+        _("note pour réussir (%)"), default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        _("nombre maximal de tentatives"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("Laisser vide pour un nombre illimité."),
+    )
+    time_limit_minutes = models.PositiveSmallIntegerField(
+        _("durée limite (minutes)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(600)],
+        help_text=_("Laisser vide pour ne pas limiter le temps."),
+    )
+    shuffle_questions = models.BooleanField(_("mélanger les questions"), default=False)
+    shuffle_choices = models.BooleanField(_("mélanger les réponses proposées"), default=True)
+    feedback_policy = models.CharField(
+        _("corrections montrées"), max_length=32, choices=FeedbackPolicy.choices,
+        default=FeedbackPolicy.SCORE_AND_CORRECTIONS,
+    )
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("durée estimée (minutes)"), default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        InlinePanel("quiz_questions", label=_("Questions"), min_num=1),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("max_attempts"),
+                FieldPanel("time_limit_minutes"),
+                FieldPanel("shuffle_questions"),
+                FieldPanel("shuffle_choices"),
+                FieldPanel("feedback_policy"),
+                FieldPanel("estimated_minutes"),
+            ],
+            heading=_("Règles du quiz"),
+        ),
+    ]
+
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    parent_page_types = ["courses.ModulePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("quiz")
+        verbose_name_plural = _("quiz")
+
+    def get_context(self, request, *args, **kwargs):
+        from quizzes.selectors import quiz_overview
+
+        context = super().get_context(request, *args, **kwargs)
+        if context["access"] is not None:
+            context["overview"] = quiz_overview(quiz=self, user=request.user)
+        return context
+
+    def question_ids(self):
+        return [row.question_id for row in self.quiz_questions.all()]
+
+    def shows_corrections(self, attempt):
+        if self.feedback_policy == self.FeedbackPolicy.SCORE_ONLY:
+            return False
+        if self.feedback_policy == self.FeedbackPolicy.CORRECTIONS_WHEN_PASSED:
+            return bool(attempt.passed)
+        return True
+
+
+class QuizQuestion(Orderable):
+    """A question of a quiz, in the order the trainer chose."""
+
+    quiz = ParentalKey(QuizPage, on_delete=models.CASCADE, related_name="quiz_questions")
+    question = models.ForeignKey(
+        "quizzes.Question", on_delete=models.PROTECT, related_name="+", verbose_name=_("question")
+    )
+
+    panels = [FieldPanel("question")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("question du quiz")
+        constraints = [models.UniqueConstraint(fields=["quiz", "question"], name="unique_question_per_quiz")]
+
+
+# --- The question bank ----------------------------------------------------------------
+
+
+class Question(PolymorphicModel, ClusterableModel):
+    """A question of the bank. Subclasses define the type: what a response looks like,
+    how it is cleaned and how it is graded."""
+
+    prompt = models.TextField(_("énoncé"))
+    points = models.PositiveSmallIntegerField(
+        _("points"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    explanation = models.TextField(_("explication"), blank=True, help_text=_("Montrée après la correction."))
+    tag = models.CharField(_("thème"), max_length=60, blank=True, help_text=_("Par exemple : rgpd, modération, crise."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # What a subclass adds: the template that asks it, the relations to prefetch.
+    input_template = ""
+    prefetch = ()
+
+    common_panels = [FieldPanel("prompt"), FieldPanel("points"), FieldPanel("tag"), FieldPanel("explanation")]
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["tag", "prompt"]
+
+    def __str__(self):
+        label = self.get_real_instance_class()._meta.verbose_name if self.polymorphic_ctype_id else ""
+        tag = f" #{self.tag}" if self.tag else ""
+        return f"[{label}] {self.prompt[:80]}{tag}"
+
+    @property
+    def max_score(self):
+        return Decimal(self.points)
+
+    def raw_from_post(self, data):
+        """The raw response in a submitted form (a QueryDict or a dict)."""
+        return data.get(self.field_name)
+
+    @property
+    def field_name(self):
+        return f"q-{self.pk}"
+
+    def clean_response(self, raw):
+        raise NotImplementedError
+
+    def grade(self, answer):
+        raise NotImplementedError
+
+    def correct_answer_text(self):
+        raise NotImplementedError
+
+    def answer_text(self, answer):
+        """A cleaned answer, as the learner should read it back."""
+        return str(answer)
+
+    def no_answer(self):
+        return Grade(ZERO, self.max_score)
+
+
+def is_blank(raw):
+    return raw is None or raw == "" or raw == [] or raw == {} or (isinstance(raw, str) and not raw.strip())
+
+
+class Choice(Orderable):
+    """A proposed answer, with whether it is right and what to say when chosen."""
+
+    text = models.CharField(_("réponse proposée"), max_length=500)
+    is_correct = models.BooleanField(_("bonne réponse"), default=False)
+    feedback = models.CharField(_("commentaire si choisie"), max_length=500, blank=True)
+
+    panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("feedback")]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    def __str__(self):
+        return self.text
+
+
+class ChoiceQuestionMixin:
+    input_template = "quizzes/inputs/choice.html"
+    prefetch = ("choices",)
+
+    def choice_ids(self):
+        return {choice.pk for choice in self.choices.all()}
+
+    def chosen_feedback(self, chosen_ids):
+        return [c.feedback for c in self.choices.all() if c.pk in chosen_ids and c.feedback]
+
+    def correct_answer_text(self):
+        return " ; ".join(c.text for c in self.choices.all() if c.is_correct)
+
+    def answer_text(self, answer):
+        chosen = set(answer) if isinstance(answer, list) else {answer}
+        return " ; ".join(c.text for c in self.choices.all() if c.pk in chosen)
+
+
+class SingleChoiceQuestion(ChoiceQuestionMixin, Question):
+    multiple = False
+    panels = Question.common_panels + [InlinePanel("choices", label=_("Réponses proposées"), min_num=2)]
+
+    class Meta:
+        verbose_name = _("choix unique")
+        verbose_name_plural = _("questions à choix unique")
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        return parse_id(raw, self.choice_ids(), _t("Choisissez une des réponses proposées."))
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        right = {c.pk for c in self.choices.all() if c.is_correct}
+        return Grade(points(self.points, 1 if answer in right else 0), self.max_score, self.chosen_feedback({answer}))
+
+
+class SingleChoiceOption(Choice):
+    question = ParentalKey(SingleChoiceQuestion, on_delete=models.CASCADE, related_name="choices")
+
+
+class MultipleChoiceQuestion(ChoiceQuestionMixin, Question):
+    """Several right answers; each wrong pick cancels a right one, never below zero."""
+
+    multiple = True
+    panels = Question.common_panels + [InlinePanel("choices", label=_("Réponses proposées"), min_num=2)]
+
+    class Meta:
+        verbose_name = _("choix multiple")
+        verbose_name_plural = _("questions à choix multiple")
+
+    def raw_from_post(self, data):
+        return data.getlist(self.field_name) if hasattr(data, "getlist") else data.get(self.field_name)
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        if not isinstance(raw, (list, tuple)):
+            raw = [raw]
+        if len(raw) > 50:
+            raise ValidationError(_t("Trop de réponses cochées."))
+        allowed = self.choice_ids()
+        message = _t("Cochez seulement des réponses proposées.")
+        return sorted({parse_id(item, allowed, message) for item in raw})
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        right = {c.pk for c in self.choices.all() if c.is_correct}
+        chosen = set(answer)
+        fraction = Decimal(len(chosen & right) - len(chosen - right)) / Decimal(max(len(right), 1))
+        return Grade(points(self.points, fraction), self.max_score, self.chosen_feedback(chosen))
+
+
+class MultipleChoiceOption(Choice):
+    question = ParentalKey(MultipleChoiceQuestion, on_delete=models.CASCADE, related_name="choices")
+
+
+class TrueFalseQuestion(Question):
+    TRUE_WORDS = {"true", "vrai", "1", "oui", "yes"}
+    FALSE_WORDS = {"false", "faux", "0", "non", "no"}
+
+    answer = models.BooleanField(_("l'affirmation est vraie"), default=True)
+    feedback_true = models.CharField(_("commentaire si « vrai »"), max_length=500, blank=True)
+    feedback_false = models.CharField(_("commentaire si « faux »"), max_length=500, blank=True)
+
+    input_template = "quizzes/inputs/true_false.html"
+    panels = Question.common_panels + [FieldPanel("answer"), FieldPanel("feedback_true"), FieldPanel("feedback_false")]
+
+    class Meta:
+        verbose_name = _("vrai ou faux")
+        verbose_name_plural = _("questions vrai ou faux")
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower() if isinstance(raw, (str, int)) else None
+        if word in self.TRUE_WORDS:
+            return True
+        if word in self.FALSE_WORDS:
+            return False
+        raise ValidationError(_t("Répondez par vrai ou faux."))
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        feedback = self.feedback_true if answer else self.feedback_false
+        return Grade(points(self.points, 1 if answer == self.answer else 0), self.max_score, [feedback] if feedback else [])
+
+    def correct_answer_text(self):
+        return self.answer_text(self.answer)
+
+    def answer_text(self, answer):
+        return _t("Vrai") if answer else _t("Faux")
+
+
+class ShortAnswerQuestion(Question):
+    """A word or an expression; case, accents and spacing do not count."""
+
+    accepted_answers = models.TextField(_("réponses acceptées"), help_text=_("Une réponse acceptée par ligne."))
+
+    input_template = "quizzes/inputs/short_answer.html"
+    panels = Question.common_panels + [FieldPanel("accepted_answers")]
+
+    class Meta:
+        verbose_name = _("réponse courte")
+        verbose_name_plural = _("questions à réponse courte")
+
+    def accepted(self):
+        return [line.strip() for line in self.accepted_answers.splitlines() if line.strip()]
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        if not isinstance(raw, str):
+            raise ValidationError(_t("Saisissez votre réponse sous forme de texte."))
+        if len(raw) > MAX_TEXT_ANSWER:
+            raise ValidationError(
+                _t("Votre réponse est trop longue : %(max)s caractères au plus.") % {"max": MAX_TEXT_ANSWER}
+            )
+        text = " ".join(clean_plain_text(raw).split())
+        return text or None
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        right = {normalise_text(accepted) for accepted in self.accepted()}
+        return Grade(points(self.points, 1 if normalise_text(answer) in right else 0), self.max_score)
+
+    def correct_answer_text(self):
+        return " ; ".join(self.accepted())
+
+
+class NumericQuestion(Question):
+    answer = models.DecimalField(_("réponse"), max_digits=18, decimal_places=6)
+    tolerance = models.DecimalField(
+        _("tolérance"), max_digits=18, decimal_places=6, default=0, validators=[MinValueValidator(0)],
+        help_text=_("Écart accepté de part et d'autre de la réponse."),
+    )
+
+    input_template = "quizzes/inputs/numeric.html"
+    panels = Question.common_panels + [FieldPanel("answer"), FieldPanel("tolerance")]
+
+    class Meta:
+        verbose_name = _("réponse numérique")
+        verbose_name_plural = _("questions à réponse numérique")
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        return str(parse_number(raw))
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        right = abs(Decimal(answer) - self.answer) <= self.tolerance
+        return Grade(points(self.points, 1 if right else 0), self.max_score)
+
+    def answer_text(self, answer):
+        return format_decimal(answer)
+
+    def correct_answer_text(self):
+        value = format_decimal(self.answer)
+        if self.tolerance:
+            return _t("%(value)s (à %(tolerance)s près)") % {"value": value, "tolerance": format_decimal(self.tolerance)}
+        return value
+
+
+def format_decimal(value):
+    text = f"{Decimal(value).normalize():f}"
+    return text.replace(".", ",")
+
+
+class MatchingQuestion(Question):
+    """Pair each item on the left with its match on the right; partial credit per pair."""
+
+    input_template = "quizzes/inputs/matching.html"
+    prefetch = ("pairs",)
+    panels = Question.common_panels + [InlinePanel("pairs", label=_("Paires"), min_num=2)]
+
+    class Meta:
+        verbose_name = _("appariement")
+        verbose_name_plural = _("questions d'appariement")
+
+    def raw_from_post(self, data):
+        return {str(pair.pk): data.get(f"{self.field_name}-{pair.pk}") for pair in self.pairs.all()}
+
+    def clean_response(self, raw):
+        if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
+            return None
+        if not isinstance(raw, dict):
+            raise ValidationError(_t("Associez chaque élément à un élément de la liste."))
+        ids = {pair.pk for pair in self.pairs.all()}
+        if {str(pk) for pk in ids} != set(map(str, raw)) or any(is_blank(value) for value in raw.values()):
+            raise ValidationError(_t("Associez chaque élément de gauche à un élément de la liste."))
+        message = _t("Choisissez une association parmi celles proposées.")
+        return {str(left): parse_id(right, ids, message) for left, right in raw.items()}
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        pairs = list(self.pairs.all())
+        right = sum(1 for pair in pairs if answer.get(str(pair.pk)) == pair.pk)
+        return Grade(points(self.points, Decimal(right) / Decimal(len(pairs))), self.max_score)
+
+    def correct_answer_text(self):
+        return " ; ".join(f"{pair.left} → {pair.right}" for pair in self.pairs.all())
+
+    def answer_text(self, answer):
+        rights = {pair.pk: pair.right for pair in self.pairs.all()}
+        return " ; ".join(f"{pair.left} → {rights.get(answer.get(str(pair.pk)), '?')}" for pair in self.pairs.all())
+
+
+class MatchingPair(Orderable):
+    question = ParentalKey(MatchingQuestion, on_delete=models.CASCADE, related_name="pairs")
+    left = models.CharField(_("élément"), max_length=255)
+    right = models.CharField(_("son association"), max_length=255)
+
+    panels = [FieldPanel("left"), FieldPanel("right")]
+
+
+class OrderingQuestion(Question):
+    """Put items in order (the trainer enters them in the right order); partial credit
+    for each pair of neighbours kept in sequence."""
+
+    input_template = "quizzes/inputs/ordering.html"
+    prefetch = ("items",)
+    panels = Question.common_panels + [InlinePanel("items", label=_("Éléments, dans le bon ordre"), min_num=2)]
+
+    class Meta:
+        verbose_name = _("remise en ordre")
+        verbose_name_plural = _("questions de remise en ordre")
+
+    def raw_from_post(self, data):
+        return {str(item.pk): data.get(f"{self.field_name}-{item.pk}") for item in self.items.all()}
+
+    def clean_response(self, raw):
+        if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
+            return None
+        items = [item.pk for item in self.items.all()]
+        if not isinstance(raw, dict) or set(map(str, raw)) != {str(pk) for pk in items}:
+            raise ValidationError(_t("Donnez un rang à chaque élément."))
+        ranks = {}
+        for item, rank in raw.items():
+            try:
+                ranks[int(item)] = int(str(rank).strip())
+            except (TypeError, ValueError):
+                raise ValidationError(_t("Donnez un rang à chaque élément.")) from None
+        if sorted(ranks.values()) != list(range(1, len(items) + 1)):
+            raise ValidationError(
+                _t("Utilisez chaque rang de 1 à %(count)s une seule fois.") % {"count": len(items)}
+            )
+        return [item for item, _rank in sorted(ranks.items(), key=lambda pair: pair[1])]
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        expected = [item.pk for item in self.items.all()]
+        return Grade(points(self.points, ordered_pairs_fraction(answer, expected)), self.max_score)
+
+    def correct_answer_text(self):
+        return " → ".join(item.text for item in self.items.all())
+
+    def answer_text(self, answer):
+        texts = {item.pk: item.text for item in self.items.all()}
+        return " → ".join(texts.get(pk, "?") for pk in answer)
+
+
+class OrderingItem(Orderable):
+    question = ParentalKey(OrderingQuestion, on_delete=models.CASCADE, related_name="items")
+    text = models.CharField(_("élément"), max_length=255)
+
+    panels = [FieldPanel("text")]
+
+
+QUESTION_TYPES = [
+    SingleChoiceQuestion, MultipleChoiceQuestion, TrueFalseQuestion, ShortAnswerQuestion,
+    NumericQuestion, MatchingQuestion, OrderingQuestion,
+]
+
+
+# --- Attempts and answers -------------------------------------------------------------
+
+
+class Attempt(models.Model):
+    """One go at a quiz by one learner."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("En cours")  # answering; drafts autosaved
+        SUBMITTED = "submitted", _("Envoyée")  # answers stored, waiting for the grader
+        GRADED = "graded", _("Corrigée")  # score known
+        NEEDS_REVIEW = "needs_review", _("En attente de relecture")  # a trainer must grade part of it
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts")
+    quiz = models.ForeignKey(QuizPage, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_PROGRESS)
+    question_order = models.JSONField(default=list)  # question ids, as shown in this attempt
+    choice_order = models.JSONField(default=dict)  # question id -> option ids, as shown
+    drafts = models.JSONField(default=dict, blank=True)  # question id -> raw response, autosaved
+    started_at = models.DateTimeField(auto_now_add=True)
+    deadline = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    grade_count = models.PositiveSmallIntegerField(default=0)  # how many times grading ran: 1
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True)
+
+    class Meta:
+        verbose_name = _("tentative")
+        verbose_name_plural = _("tentatives")
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quiz", "number"], name="unique_attempt_number"),
+            models.UniqueConstraint(
+                fields=["user", "quiz"], condition=Q(status="in_progress"), name="one_attempt_in_progress"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "submitted_at"])]
+
+    def __str__(self):
+        return f"{self.quiz_id} #{self.number} — {self.user_id} ({self.status})"
+
+
+class Answer(models.Model):
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    payload = models.JSONField(null=True)  # the cleaned response; null when unanswered
+    score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    feedback = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("réponse")
+        verbose_name_plural = _("réponses")
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="unique_answer_per_question")]

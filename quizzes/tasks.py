@@ -1,0 +1,38 @@
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from quizzes import services
+
+TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+@shared_task(
+    name="quizzes.tasks.grade_attempt",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
+    retry_backoff=True,
+    retry_backoff_max=60,
+    max_retries=8,
+)
+def grade_attempt(attempt_id):
+    """Grade one submitted attempt. Safe to run twice: the second run does nothing."""
+    return services.grade_attempt(attempt_id)
+
+
+@shared_task(
+    name="quizzes.tasks.submit_expired_attempt",
+    acks_late=True,
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
+    retry_backoff=True,
+    max_retries=8,
+)
+def submit_expired_attempt(attempt_id):
+    """Sent with an ETA at the deadline of a timed attempt."""
+    services.submit_expired(attempt_id=attempt_id)
+
+
+@shared_task(name="quizzes.tasks.requeue_stuck_attempts", autoretry_for=TRANSIENT_DATABASE_ERRORS, max_retries=3)
+def requeue_stuck_attempts():
+    """Beat runs this every 30 s: nothing submitted stays ungraded, nothing timed stays open."""
+    return services.requeue_stuck_attempts()

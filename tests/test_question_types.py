@@ -1,0 +1,198 @@
+"""Each question type cleans and grades on a table of cases, with no database: the
+question and its options are built in memory."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from quizzes.models import (
+    MatchingPair,
+    MatchingQuestion,
+    MultipleChoiceOption,
+    MultipleChoiceQuestion,
+    NumericQuestion,
+    OrderingItem,
+    OrderingQuestion,
+    ShortAnswerQuestion,
+    SingleChoiceOption,
+    SingleChoiceQuestion,
+    TrueFalseQuestion,
+)
+
+INVALID = "invalid"
+
+
+def single():
+    q = SingleChoiceQuestion(prompt="Premier réseau social ?", points=2)
+    q.choices = [
+        SingleChoiceOption(pk=1, text="SixDegrees", is_correct=False, feedback="Non, 1997."),
+        SingleChoiceOption(pk=2, text="Classmates", is_correct=True, feedback="Oui, 1995."),
+        SingleChoiceOption(pk=3, text="Facebook", is_correct=False),
+    ]
+    return q
+
+
+def multiple():
+    q = MultipleChoiceQuestion(prompt="Bons réflexes ?", points=2)
+    q.choices = [
+        MultipleChoiceOption(pk=1, text="2FA", is_correct=True),
+        MultipleChoiceOption(pk=2, text="Mot de passe unique", is_correct=True),
+        MultipleChoiceOption(pk=3, text="Partager son mot de passe", is_correct=False, feedback="Jamais."),
+        MultipleChoiceOption(pk=4, text="Noter son code sur un post-it", is_correct=False),
+    ]
+    return q
+
+
+def true_false():
+    return TrueFalseQuestion(prompt="Le RGPD s'applique aux associations.", points=1, answer=True,
+                             feedback_true="Exact.", feedback_false="Si, il s'applique.")
+
+
+def short():
+    return ShortAnswerQuestion(prompt="Nom du règlement ?", points=1, accepted_answers="RGPD\nRèglement général sur la protection des données\n")
+
+
+def numeric():
+    return NumericQuestion(prompt="Délai de notification (heures) ?", points=1, answer=Decimal("72"), tolerance=Decimal("0"))
+
+
+def numeric_tolerant():
+    return NumericQuestion(prompt="Part (en %) ?", points=1, answer=Decimal("61.5"), tolerance=Decimal("0.5"))
+
+
+def matching():
+    q = MatchingQuestion(prompt="Associez", points=3)
+    q.pairs = [MatchingPair(pk=10, left="CNIL", right="Autorité"), MatchingPair(pk=11, left="DPO", right="Délégué"),
+               MatchingPair(pk=12, left="2FA", right="Sécurité")]
+    return q
+
+
+def ordering():
+    q = OrderingQuestion(prompt="Ordonnez la réponse à une crise", points=3)
+    q.items = [OrderingItem(pk=20, text="Détecter"), OrderingItem(pk=21, text="Contenir"),
+               OrderingItem(pk=22, text="Répondre"), OrderingItem(pk=23, text="Analyser")]
+    return q
+
+
+def check(question, raw, expected_clean, expected_score):
+    if expected_clean == INVALID:
+        with pytest.raises(ValidationError) as error:
+            question.clean_response(raw)
+        assert error.value.messages and all(message.strip() for message in error.value.messages)
+        return
+    cleaned = question.clean_response(raw)
+    assert cleaned == expected_clean
+    grade = question.grade(cleaned)
+    assert grade.score == Decimal(expected_score)
+    assert grade.max_score == Decimal(question.points)
+    assert Decimal(0) <= grade.score <= grade.max_score
+
+
+@pytest.mark.parametrize("raw, cleaned, score", [
+    ("2", 2, "2"), (2, 2, "2"), (" 2 ", 2, "2"), ("1", 1, "0"), ("3", 3, "0"),
+    (None, None, "0"), ("", None, "0"),
+    ("99", INVALID, None), ("abc", INVALID, None), (True, INVALID, None), ([2], INVALID, None),
+    ({"id": 2}, INVALID, None), ("2.0", INVALID, None), ("-1", INVALID, None),
+])
+def test_single_choice(raw, cleaned, score):
+    check(single(), raw, cleaned, score)
+
+
+def test_single_choice_feedback_follows_the_choice():
+    assert single().grade(1).feedback == ["Non, 1997."]
+
+
+@pytest.mark.parametrize("raw, cleaned, score", [
+    (["1", "2"], [1, 2], "2"), (["2", "1"], [1, 2], "2"), (["1"], [1], "1"), (["1", "3"], [1, 3], "0"),
+    (["3"], [3], "0"), (["3", "4"], [3, 4], "0"), (["1", "2", "3"], [1, 2, 3], "1"), (["1", "2", "3", "4"], [1, 2, 3, 4], "0"),
+    (["1", "1", "2"], [1, 2], "2"), ("1", [1], "1"), ([], None, "0"), (None, None, "0"),
+    (["1", "42"], INVALID, None), ([["1"]], INVALID, None), (["x"], INVALID, None), ([str(i) for i in range(60)], INVALID, None),
+])
+def test_multiple_choice_partial_credit_never_below_zero(raw, cleaned, score):
+    check(multiple(), raw, cleaned, score)
+
+
+@pytest.mark.parametrize("raw, cleaned, score", [
+    ("true", True, "1"), ("vrai", True, "1"), ("Vrai", True, "1"), (True, True, "1"), ("1", True, "1"),
+    ("false", False, "0"), ("faux", False, "0"), (False, False, "0"), ("non", False, "0"),
+    (None, None, "0"), ("", None, "0"),
+    ("peut-être", INVALID, None), (["true"], INVALID, None), (2, INVALID, None), ({"a": 1}, INVALID, None),
+])
+def test_true_false(raw, cleaned, score):
+    check(true_false(), raw, cleaned, score)
+
+
+@pytest.mark.parametrize("raw, cleaned, score", [
+    ("RGPD", "RGPD", "1"), ("rgpd", "rgpd", "1"), ("  rgpd  ", "rgpd", "1"), ("RGPD.", "RGPD.", "1"),
+    ("Reglement general sur la protection des donnees", "Reglement general sur la protection des donnees", "1"),
+    ("règlement  GÉNÉRAL sur la   protection des données", "règlement GÉNÉRAL sur la protection des données", "1"),
+    ("GDPR", "GDPR", "0"), ("RGPD 2018", "RGPD 2018", "0"),
+    ("<script>alert(1)</script>RGPD", "alert(1)RGPD", "0"), ("<b>RGPD</b>", "RGPD", "1"),
+    (None, None, "0"), ("   ", None, "0"),
+    ("x" * 501, INVALID, None), ("x" * 1_000_000, INVALID, None), (42, INVALID, None), (["RGPD"], INVALID, None),
+])
+def test_short_answer_ignores_case_accents_spacing_and_markup(raw, cleaned, score):
+    check(short(), raw, cleaned, score)
+
+
+@pytest.mark.parametrize("raw, cleaned, score", [
+    ("72", "72", "1"), (72, "72", "1"), ("72,0", "72.0", "1"), ("72.0", "72.0", "1"), (" 72 ", "72", "1"),
+    ("71", "71", "0"), ("-72", "-72", "0"), ("7 2", "72", "1"),
+    (None, None, "0"), ("", None, "0"),
+    ("soixante-douze", INVALID, None), ("72h", INVALID, None), ("1e3", INVALID, None), (True, INVALID, None),
+    ([72], INVALID, None), ("9" * 40, INVALID, None),
+])
+def test_numeric_accepts_french_decimal_commas(raw, cleaned, score):
+    check(numeric(), raw, cleaned, score)
+
+
+@pytest.mark.parametrize("raw, score", [("61,5", "1"), ("61", "1"), ("62", "1"), ("62,01", "0"), ("60,9", "0")])
+def test_numeric_tolerance(raw, score):
+    question = numeric_tolerant()
+    assert question.grade(question.clean_response(raw)).score == Decimal(score)
+
+
+@pytest.mark.parametrize("raw, cleaned, score", [
+    ({"10": "10", "11": "11", "12": "12"}, {"10": 10, "11": 11, "12": 12}, "3"),
+    ({"10": "11", "11": "10", "12": "12"}, {"10": 11, "11": 10, "12": 12}, "1"),
+    ({"10": "12", "11": "10", "12": "11"}, {"10": 12, "11": 10, "12": 11}, "0"),
+    ({"10": "10", "11": "10", "12": "10"}, {"10": 10, "11": 10, "12": 10}, "1"),
+    ({"10": 10, "11": 11, "12": 12}, {"10": 10, "11": 11, "12": 12}, "3"),
+    ({"10": None, "11": None, "12": None}, None, "0"), ({}, None, "0"), (None, None, "0"),
+    ({"10": "10", "11": "11"}, INVALID, None), ({"10": "10", "11": "11", "12": ""}, INVALID, None),
+    ({"10": "10", "11": "11", "12": "99"}, INVALID, None), ({"10": "10", "11": "11", "99": "12"}, INVALID, None),
+    (["10", "11", "12"], INVALID, None), ("10", INVALID, None),
+])
+def test_matching_partial_credit_per_pair(raw, cleaned, score):
+    check(matching(), raw, cleaned, score)
+
+
+@pytest.mark.parametrize("raw, cleaned, score", [
+    ({"20": "1", "21": "2", "22": "3", "23": "4"}, [20, 21, 22, 23], "3"),
+    ({"20": "4", "21": "3", "22": "2", "23": "1"}, [23, 22, 21, 20], "0"),
+    ({"20": "2", "21": "1", "22": "3", "23": "4"}, [21, 20, 22, 23], "1"),
+    ({"20": "4", "21": "1", "22": "2", "23": "3"}, [21, 22, 23, 20], "2"),
+    ({"20": 1, "21": 2, "22": 3, "23": 4}, [20, 21, 22, 23], "3"),
+    ({"20": " 1", "21": "2 ", "22": "3", "23": "4"}, [20, 21, 22, 23], "3"),
+    ({"20": "", "21": "", "22": "", "23": ""}, None, "0"), (None, None, "0"),
+    ({"20": "1", "21": "1", "22": "3", "23": "4"}, INVALID, None),
+    ({"20": "1", "21": "2", "22": "3", "23": "5"}, INVALID, None),
+    ({"20": "1", "21": "2", "22": "3"}, INVALID, None),
+    ({"20": "un", "21": "2", "22": "3", "23": "4"}, INVALID, None),
+    ({"20": "1", "21": "2", "22": "3", "23": ""}, INVALID, None),
+    ([20, 21, 22, 23], INVALID, None),
+])
+def test_ordering_partial_credit_for_neighbours_kept(raw, cleaned, score):
+    check(ordering(), raw, cleaned, score)
+
+
+def test_every_type_says_what_the_right_answer_is():
+    assert single().correct_answer_text() == "Classmates"
+    assert multiple().correct_answer_text() == "2FA ; Mot de passe unique"
+    assert true_false().correct_answer_text() == "Vrai"
+    assert "RGPD" in short().correct_answer_text()
+    assert numeric().correct_answer_text() == "72"
+    assert numeric_tolerant().correct_answer_text() == "61,5 (à 0,5 près)"
+    assert "CNIL → Autorité" in matching().correct_answer_text()
+    assert ordering().correct_answer_text() == "Détecter → Contenir → Répondre → Analyser"

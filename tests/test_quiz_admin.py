@@ -1,0 +1,103 @@
+"""Trainers build the question bank and quizzes in the Wagtail admin."""
+
+import pytest
+from django.contrib.auth.models import Group
+from wagtail.test.utils.form_data import rich_text
+
+from courses.models import ModulePage
+from learners.roles import TRAINERS_GROUP
+from quizzes.models import (
+    MatchingQuestion,
+    MultipleChoiceQuestion,
+    NumericQuestion,
+    OrderingQuestion,
+    Question,
+    QuizPage,
+    ShortAnswerQuestion,
+    SingleChoiceQuestion,
+    TrueFalseQuestion,
+)
+from tests.factories import make_course_with, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trainer_client(client):
+    trainer = make_user()
+    trainer.groups.add(Group.objects.get(name=TRAINERS_GROUP))
+    client.force_login(trainer)
+    return client
+
+
+def common(prompt, **fields):
+    return {"prompt": prompt, "points": "2", "tag": "test", "explanation": "Parce que.", **fields}
+
+
+def inline(prefix, rows):
+    """The management form and rows of a Wagtail InlinePanel."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+        data.update({f"{prefix}-{index}-ORDER": str(index + 1), f"{prefix}-{index}-id": "", f"{prefix}-{index}-DELETE": ""})
+    return data
+
+
+CHOICES = [{"text": "Oui", "is_correct": "on", "feedback": "Bien."}, {"text": "Non", "feedback": "Hélas."}]
+QUESTIONS = [
+    (SingleChoiceQuestion, common("Choix unique ?", **inline("choices", CHOICES))),
+    (MultipleChoiceQuestion, common("Choix multiple ?", **inline("choices", CHOICES + [{"text": "Aussi", "is_correct": "on"}]))),
+    (TrueFalseQuestion, common("Vrai ou faux ?", answer="on", feedback_true="Oui", feedback_false="Non")),
+    (ShortAnswerQuestion, common("Réponse courte ?", accepted_answers="RGPD\nGDPR")),
+    (NumericQuestion, common("Combien ?", answer="72", tolerance="0")),
+    (MatchingQuestion, common("Associez", **inline("pairs", [{"left": "A", "right": "1"}, {"left": "B", "right": "2"}]))),
+    (OrderingQuestion, common("Ordonnez", **inline("items", [{"text": "Un"}, {"text": "Deux"}, {"text": "Trois"}]))),
+]
+
+
+def add_url(model):
+    return f"/admin/snippets/quizzes/{model._meta.model_name}/add/"
+
+
+@pytest.mark.parametrize("model, data", QUESTIONS, ids=[m.__name__ for m, _d in QUESTIONS])
+def test_a_trainer_creates_every_question_type_with_its_options(trainer_client, model, data):
+    assert trainer_client.get(add_url(model)).status_code == 200
+
+    response = trainer_client.post(add_url(model), data)
+
+    assert response.status_code == 302, response.context["form"].errors if response.context else response
+    question = model.objects.get()
+    assert question.prompt == data["prompt"] and question.points == 2
+    assert trainer_client.get(f"/admin/snippets/quizzes/{model._meta.model_name}/edit/{question.pk}/").status_code == 200
+    assert trainer_client.get(f"/admin/snippets/quizzes/{model._meta.model_name}/").status_code == 200
+
+
+def test_a_trainer_builds_a_quiz_from_the_bank(trainer_client):
+    for model, data in QUESTIONS:
+        trainer_client.post(add_url(model), data)
+    questions = list(Question.objects.order_by("pk"))
+    assert len(questions) == 7
+    course = make_course_with(modules=1, lessons_per_module=1)
+    module = ModulePage.objects.child_of(course).get()
+    url = f"/admin/pages/add/quizzes/quizpage/{module.pk}/"
+    assert trainer_client.get(url).status_code == 200
+
+    data = {
+        "title": "Quiz du module", "slug": "quiz-du-module", "intro": rich_text("<p>Dix questions.</p>"), "pass_mark": "60", "max_attempts": "3",
+        "time_limit_minutes": "", "shuffle_choices": "on", "feedback_policy": "corrections", "estimated_minutes": "10",
+        "action-publish": "publish",
+        **inline("quiz_questions", [{"question": str(q.pk)} for q in reversed(questions)]),
+    }
+    response = trainer_client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    quiz = QuizPage.objects.get()
+    assert quiz.live and quiz.max_attempts == 3
+    assert quiz.question_ids() == [q.pk for q in reversed(questions)]
+
+
+def test_a_learner_cannot_reach_the_question_bank(client):
+    client.force_login(make_user())
+    response = client.get(add_url(SingleChoiceQuestion))
+    assert response.status_code == 302 and "/admin/login/" in response.url

@@ -1,0 +1,338 @@
+"""Attempts: start, autosave, resume, submit (all or nothing), grade, deadlines, limits,
+bad input. Grading here runs in-process; tests/test_quiz_worker.py uses a real worker."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from courses.models import ModulePage
+from courses.selectors import course_outline
+from learners.models import Enrollment, StepProgress
+from quizzes import services
+from quizzes.models import Answer, Attempt, QuizPage
+from tests.factories import (
+    QUESTION_KINDS,
+    as_form,
+    enrolled_client,
+    make_course_with,
+    make_quiz,
+    make_user,
+    right_answers,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def quiz_setup(client, learner):
+    """A learner enrolled in a course whose module ends with a 7-question quiz."""
+    course = make_course_with(modules=1, lessons_per_module=1)
+    quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=7, max_attempts=5)
+    enrolled_client(client, learner, course)
+    return client, learner, quiz
+
+
+def start(client, quiz):
+    response = client.post(f"/quiz/{quiz.pk}/commencer/")
+    assert response.status_code == 302, response
+    return Attempt.objects.get(pk=int(response.url.rstrip("/").split("/")[-1]))
+
+
+def submit(client, attempt, raw, **extra):
+    return client.post(f"/quiz/tentatives/{attempt.pk}/", {**as_form(raw), **extra})
+
+
+# --- Start, resume, autosave -------------------------------------------------------
+
+
+def test_the_quiz_page_shows_the_rules_and_starts_an_attempt(quiz_setup):
+    client, learner, quiz = quiz_setup
+    html = client.get(quiz.url).content.decode()
+    assert "Commencer le quiz" in html and "5 sur 5 restantes" in html
+
+    attempt = start(client, quiz)
+
+    assert attempt.number == 1 and attempt.status == Attempt.Status.IN_PROGRESS
+    assert len(attempt.question_order) == 7
+    page = client.get(f"/quiz/tentatives/{attempt.pk}/").content.decode()
+    assert page.count("<fieldset") == 7 and "Envoyer mes réponses" in page
+
+
+def test_starting_twice_resumes_the_same_attempt_with_the_same_order(quiz_setup):
+    client, learner, quiz = quiz_setup
+    QuizPage.objects.filter(pk=quiz.pk).update(shuffle_questions=True)
+    first = start(client, quiz)
+    second = start(client, quiz)
+    assert first.pk == second.pk and first.question_order == second.question_order
+
+
+def test_autosave_keeps_answers_and_coming_back_resumes_them(quiz_setup):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    raw = right_answers(attempt)
+    short_id = next(k for k, v in raw.items() if v == "Réseau")
+
+    response = client.post(f"/quiz/tentatives/{attempt.pk}/brouillon/", as_form({short_id: "réseaux soc"}))
+
+    assert response.json() == {"saved": True}
+    assert Attempt.objects.get().drafts[short_id] == "réseaux soc"
+    assert 'value="réseaux soc"' in client.get(f"/quiz/tentatives/{attempt.pk}/").content.decode()
+
+
+def test_the_save_button_works_without_javascript(quiz_setup):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    raw = right_answers(attempt)
+
+    response = submit(client, attempt, raw, action="save")
+
+    assert response.status_code == 302
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS and len(attempt.drafts) == 7
+
+
+# --- Submit and grade --------------------------------------------------------------
+
+
+def test_right_answers_pass_and_complete_the_step(quiz_setup, django_capture_on_commit_callbacks):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = submit(client, attempt, right_answers(attempt))
+    assert response.status_code == 302 and response.url.endswith("/resultat/")
+    assert Attempt.objects.get().status == Attempt.Status.SUBMITTED
+    assert "Correction en cours" in client.get(response.url).content.decode()
+    assert len(callbacks) == 1  # grading is queued after the commit
+
+    assert services.grade_attempt(attempt.pk) is True
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.percent, attempt.passed, attempt.grade_count) == ("graded", 100, True, 1)
+    assert StepProgress.objects.get(step_id=quiz.pk).status == StepProgress.Status.COMPLETED
+    html = client.get(response.url).content.decode()
+    assert "Quiz réussi !" in html and "Corrections" in html
+
+
+def test_grading_twice_changes_nothing(quiz_setup):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    submit(client, attempt, right_answers(attempt))
+    services.grade_attempt(attempt.pk)
+    assert services.grade_attempt(attempt.pk) is False
+    assert Attempt.objects.get().grade_count == 1
+
+
+def test_a_failed_attempt_does_not_complete_the_step_and_a_retry_can_pass(quiz_setup):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    submit(client, attempt, {})
+    services.grade_attempt(attempt.pk)
+    attempt.refresh_from_db()
+    assert (attempt.percent, attempt.passed) == (0, False)
+    assert not StepProgress.objects.filter(step_id=quiz.pk, status="completed").exists()
+    assert Answer.objects.filter(attempt=attempt).count() == 7
+
+    retry = start(client, quiz)
+    assert retry.number == 2
+    submit(client, retry, right_answers(retry))
+    services.grade_attempt(retry.pk)
+    assert Enrollment.objects.get().completed_steps == 1
+
+
+def test_corrections_follow_the_feedback_policy(quiz_setup):
+    client, learner, quiz = quiz_setup
+    QuizPage.objects.filter(pk=quiz.pk).update(feedback_policy=QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED)
+    attempt = start(client, quiz)
+    submit(client, attempt, {})
+    services.grade_attempt(attempt.pk)
+
+    html = client.get(f"/quiz/tentatives/{attempt.pk}/resultat/").content.decode()
+
+    assert "Pas encore réussi" in html and "Bonne réponse" not in html
+    assert "une fois le quiz réussi" in html
+
+
+# --- Bad input: a clear 4xx, nothing stored ----------------------------------------
+
+
+def assert_nothing_stored(attempt):
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.IN_PROGRESS
+    assert not Answer.objects.filter(attempt=attempt).exists()
+
+
+@pytest.mark.parametrize("case", ["foreign choice", "wrong type", "huge text", "bad number", "bad ranks"])
+def test_malformed_answers_are_refused_with_a_message_and_nothing_is_stored(quiz_setup, case):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    other = make_quiz(ModulePage.objects.get(), questions=1)
+    raw = right_answers(attempt)
+    single_id = next(k for k, v in raw.items() if isinstance(v, str) and v.isdigit())
+    numeric_id = next(k for k, v in raw.items() if v == "42,0")
+    ordering_id = next(k for k, v in raw.items() if isinstance(v, dict) and "1" in v.values() and len(v) == 3)
+    short_id = next(k for k, v in raw.items() if v == "Réseau")
+    if case == "foreign choice":
+        raw[single_id] = str(other.quiz_questions.get().question.choices.first().pk)
+    elif case == "wrong type":
+        raw[single_id] = "un choix"
+    elif case == "huge text":
+        raw[short_id] = "x" * 1_000_000
+    elif case == "bad number":
+        raw[numeric_id] = "quarante-deux"
+    elif case == "bad ranks":
+        raw[ordering_id] = {key: "1" for key in raw[ordering_id]}
+
+    response = submit(client, attempt, raw)
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Rien n&#x27;a été envoyé" in html or "Rien n'a été envoyé" in html
+    assert 'class="field__errors"' in html
+    assert_nothing_stored(attempt)
+
+
+def test_html_in_a_text_answer_is_stripped_before_it_is_stored(quiz_setup):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    raw = right_answers(attempt)
+    short_id = next(k for k, v in raw.items() if v == "Réseau")
+    raw[short_id] = "<script>alert('x')</script><b>Réseau</b>"
+
+    submit(client, attempt, raw)
+
+    assert Answer.objects.get(question_id=int(short_id)).payload == "alert('x')Réseau"
+
+
+def test_someone_elses_attempt_is_a_404_and_stays_untouched(quiz_setup, client):
+    owner_client, learner, quiz = quiz_setup
+    attempt = start(owner_client, quiz)
+    intruder = make_user()
+    enrolled_client(client, intruder, quiz.get_parent().get_parent().specific)
+
+    for url in (f"/quiz/tentatives/{attempt.pk}/", f"/quiz/tentatives/{attempt.pk}/resultat/"):
+        assert client.get(url).status_code == 404
+    assert submit(client, attempt, right_answers(attempt)).status_code == 404
+    assert client.post(f"/quiz/tentatives/{attempt.pk}/brouillon/", {}).status_code == 404
+    assert_nothing_stored(attempt)
+
+
+def test_a_second_submit_is_refused(quiz_setup):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    submit(client, attempt, right_answers(attempt))
+    with pytest.raises(services.AttemptRefused) as refusal:
+        services.submit_attempt(user=learner, attempt_id=attempt.pk, raw={})
+    assert refusal.value.status == 409
+    assert Answer.objects.filter(attempt=attempt).count() == 7
+
+
+def test_an_attempt_beyond_the_limit_is_refused(quiz_setup):
+    client, learner, quiz = quiz_setup
+    QuizPage.objects.filter(pk=quiz.pk).update(max_attempts=2)
+    for _ in range(2):
+        attempt = start(client, quiz)
+        submit(client, attempt, {})
+
+    response = client.post(f"/quiz/{quiz.pk}/commencer/")
+
+    assert response.status_code == 403
+    assert "Vous avez utilisé vos 2 tentatives" in response.content.decode()
+    assert Attempt.objects.count() == 2
+
+
+def test_answers_after_the_deadline_are_refused_and_the_drafts_are_submitted(quiz_setup):
+    client, learner, quiz = quiz_setup
+    QuizPage.objects.filter(pk=quiz.pk).update(time_limit_minutes=5)
+    attempt = start(client, quiz)
+    raw = right_answers(attempt)
+    client.post(f"/quiz/tentatives/{attempt.pk}/brouillon/", as_form(raw))
+    Attempt.objects.filter(pk=attempt.pk).update(deadline=timezone.now() - timedelta(minutes=1))
+
+    response = submit(client, attempt, raw)
+    assert response.status_code == 403 and "Le temps est écoulé" in response.content.decode()
+    assert_nothing_stored(attempt)
+
+    # the sweep (or the task sent for the deadline) submits what was saved in time
+    assert services.requeue_stuck_attempts() == (0, 1)
+    attempt.refresh_from_db()
+    assert attempt.status == Attempt.Status.SUBMITTED
+    services.grade_attempt(attempt.pk)
+    attempt.refresh_from_db()
+    assert attempt.percent == 100
+
+
+def test_the_sweep_requeues_attempts_stuck_in_submitted(quiz_setup, settings, django_capture_on_commit_callbacks):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    submit(client, attempt, {})
+    Attempt.objects.filter(pk=attempt.pk).update(submitted_at=timezone.now() - timedelta(minutes=10))
+    assert services.requeue_stuck_attempts() == (1, 0)
+
+
+def test_a_quiz_of_a_course_one_is_not_enrolled_in_cannot_be_started(client):
+    course = make_course_with(modules=1, lessons_per_module=0)
+    quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=2)
+    client.force_login(make_user())
+    response = client.post(f"/quiz/{quiz.pk}/commencer/")
+    assert response.status_code == 403 and not Attempt.objects.exists()
+
+
+# --- Query budgets -----------------------------------------------------------------
+
+
+def test_taking_and_submitting_run_a_constant_number_of_queries(client, learner):
+    # Queries grow with the number of question *types* (one query each, plus their
+    # options), never with the number of questions: both quizzes use the same 5 types.
+    counts = {}
+    for size in (5, 50):
+        course = make_course_with(modules=1, lessons_per_module=0)
+        quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=size, kinds=QUESTION_KINDS[:5])
+        enrolled_client(client, learner, course)
+        attempt = start(client, quiz)
+        client.get(f"/quiz/tentatives/{attempt.pk}/")  # warm caches
+        with CaptureQueriesContext(connection) as take:
+            client.get(f"/quiz/tentatives/{attempt.pk}/")
+        with CaptureQueriesContext(connection) as send:
+            submit(client, attempt, right_answers(attempt))
+        with CaptureQueriesContext(connection) as grade:
+            services.grade_attempt(attempt.pk)
+        counts[size] = (len(take), len(send), len(grade))
+    assert counts[5] == counts[50], counts
+    assert all(count <= 40 for count in counts[50]), counts
+
+
+# --- Random payloads ---------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.dictionaries(st.text(max_size=12), st.one_of(st.text(max_size=40), st.lists(st.text(max_size=10), max_size=3)), max_size=8),
+       use_real_keys=st.booleans())
+def test_random_payloads_never_500_and_never_leave_partial_rows(quiz_setup, payload, use_real_keys):
+    client, learner, quiz = quiz_setup
+    attempt = Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS).first() or start(client, quiz)
+    if use_real_keys:
+        keys = [f"q-{pk}" for pk in attempt.question_order]
+        payload = {keys[i % len(keys)]: value for i, value in enumerate(payload.values())}
+
+    response = client.post(f"/quiz/tentatives/{attempt.pk}/", payload)
+
+    assert response.status_code < 500
+    attempt.refresh_from_db()
+    stored = Answer.objects.filter(attempt=attempt).count()
+    if attempt.status == Attempt.Status.IN_PROGRESS:
+        assert stored == 0
+    else:
+        assert stored == len(attempt.question_order)
+        Answer.objects.filter(attempt=attempt).delete()
+        Attempt.objects.filter(pk=attempt.pk).update(status=Attempt.Status.IN_PROGRESS, submitted_at=None)
