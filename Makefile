@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test install install-test migrate demo bench messages clean
+.PHONY: run test install install-test migrate demo messages clean
 
 run: install migrate demo
 	@echo ""

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -238,7 +238,7 @@ class SingleChoiceQuestion(ChoiceQuestionMixin, Question):
     def clean_response(self, raw):
         if is_blank(raw):
             return None
-        return parse_id(raw, self.choice_ids(), _t("Choisissez une des réponses proposées."))
+        return parse_id(raw, self.choice_ids(), gettext("Choisissez une des réponses proposées."))
 
     def grade(self, answer):
         if answer is None:
@@ -270,9 +270,9 @@ class MultipleChoiceQuestion(ChoiceQuestionMixin, Question):
         if not isinstance(raw, (list, tuple)):
             raw = [raw]
         if len(raw) > 50:
-            raise ValidationError(_t("Trop de réponses cochées."))
+            raise ValidationError(gettext("Trop de réponses cochées."))
         allowed = self.choice_ids()
-        message = _t("Cochez seulement des réponses proposées.")
+        message = gettext("Cochez seulement des réponses proposées.")
         return sorted({parse_id(item, allowed, message) for item in raw})
 
     def grade(self, answer):
@@ -313,7 +313,7 @@ class TrueFalseQuestion(Question):
             return True
         if word in self.FALSE_WORDS:
             return False
-        raise ValidationError(_t("Répondez par vrai ou faux."))
+        raise ValidationError(gettext("Répondez par vrai ou faux."))
 
     def grade(self, answer):
         if answer is None:
@@ -325,7 +325,7 @@ class TrueFalseQuestion(Question):
         return self.answer_text(self.answer)
 
     def answer_text(self, answer):
-        return _t("Vrai") if answer else _t("Faux")
+        return gettext("Vrai") if answer else gettext("Faux")
 
 
 class ShortAnswerQuestion(Question):
@@ -347,10 +347,10 @@ class ShortAnswerQuestion(Question):
         if is_blank(raw):
             return None
         if not isinstance(raw, str):
-            raise ValidationError(_t("Saisissez votre réponse sous forme de texte."))
+            raise ValidationError(gettext("Saisissez votre réponse sous forme de texte."))
         if len(raw) > MAX_TEXT_ANSWER:
             raise ValidationError(
-                _t("Votre réponse est trop longue : %(max)s caractères au plus.") % {"max": MAX_TEXT_ANSWER}
+                gettext("Votre réponse est trop longue : %(max)s caractères au plus.") % {"max": MAX_TEXT_ANSWER}
             )
         text = " ".join(clean_plain_text(raw).split())
         return text or None
@@ -396,7 +396,7 @@ class NumericQuestion(Question):
     def correct_answer_text(self):
         value = format_decimal(self.answer)
         if self.tolerance:
-            return _t("%(value)s (à %(tolerance)s près)") % {"value": value, "tolerance": format_decimal(self.tolerance)}
+            return gettext("%(value)s (à %(tolerance)s près)") % {"value": value, "tolerance": format_decimal(self.tolerance)}
         return value
 
 
@@ -423,11 +423,11 @@ class MatchingQuestion(Question):
         if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
             return None
         if not isinstance(raw, dict):
-            raise ValidationError(_t("Associez chaque élément à un élément de la liste."))
+            raise ValidationError(gettext("Associez chaque élément à un élément de la liste."))
         ids = {pair.pk for pair in self.pairs.all()}
         if {str(pk) for pk in ids} != set(map(str, raw)) or any(is_blank(value) for value in raw.values()):
-            raise ValidationError(_t("Associez chaque élément de gauche à un élément de la liste."))
-        message = _t("Choisissez une association parmi celles proposées.")
+            raise ValidationError(gettext("Associez chaque élément de gauche à un élément de la liste."))
+        message = gettext("Choisissez une association parmi celles proposées.")
         return {str(left): parse_id(right, ids, message) for left, right in raw.items()}
 
     def grade(self, answer):
@@ -473,16 +473,16 @@ class OrderingQuestion(Question):
             return None
         items = [item.pk for item in self.items.all()]
         if not isinstance(raw, dict) or set(map(str, raw)) != {str(pk) for pk in items}:
-            raise ValidationError(_t("Donnez un rang à chaque élément."))
+            raise ValidationError(gettext("Donnez un rang à chaque élément."))
         ranks = {}
         for item, rank in raw.items():
             try:
                 ranks[int(item)] = int(str(rank).strip())
             except (TypeError, ValueError):
-                raise ValidationError(_t("Donnez un rang à chaque élément.")) from None
+                raise ValidationError(gettext("Donnez un rang à chaque élément.")) from None
         if sorted(ranks.values()) != list(range(1, len(items) + 1)):
             raise ValidationError(
-                _t("Utilisez chaque rang de 1 à %(count)s une seule fois.") % {"count": len(items)}
+                gettext("Utilisez chaque rang de 1 à %(count)s une seule fois.") % {"count": len(items)}
             )
         return [item for item, _rank in sorted(ranks.items(), key=lambda pair: pair[1])]
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 
 from courses.demo.loader import load_course, read_course
+from quizzes.demo import load_quizzes, read_quizzes
 from tests.factories import make_user
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests
@@ -37,7 +38,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def demo_course(db):
+    """The French demo course with its quizzes, as `manage.py load_demo_course` loads it."""
     course, _created, _updated = load_course(read_course())
+    load_quizzes(course, read_quizzes())
     return course
 
 

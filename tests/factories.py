@@ -110,6 +110,7 @@ def make_quiz(module, questions=7, kinds=QUESTION_KINDS, **fields):
 
 def right_answers(attempt):
     """The raw responses (as a form sends them) that score full marks on `attempt`."""
+    from quizzes.models import format_decimal
     from quizzes.selectors import load_questions
 
     raw = {}
@@ -120,11 +121,11 @@ def right_answers(attempt):
         elif kind == "MultipleChoiceQuestion":
             raw[str(question.pk)] = [str(c.pk) for c in question.choices.all() if c.is_correct]
         elif kind == "TrueFalseQuestion":
-            raw[str(question.pk)] = "vrai"
+            raw[str(question.pk)] = "vrai" if question.answer else "faux"
         elif kind == "ShortAnswerQuestion":
-            raw[str(question.pk)] = "Réseau"
+            raw[str(question.pk)] = question.accepted()[0].upper()
         elif kind == "NumericQuestion":
-            raw[str(question.pk)] = "42,0"
+            raw[str(question.pk)] = format_decimal(question.answer)
         elif kind == "MatchingQuestion":
             raw[str(question.pk)] = {str(p.pk): str(p.pk) for p in question.pairs.all()}
         elif kind == "OrderingQuestion":

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from courses.models import ModulePage
+from courses.models import LessonPage, ModulePage
 from courses.selectors import course_outline
 from learners import progress
 from learners.models import Certificate, User
@@ -120,11 +120,13 @@ def test_a_new_learner_goes_from_sign_up_to_a_verified_certificate_with_the_keyb
 
     # complete every lesson of the first module; the progress bar moves each time
     seen = [progress_value(page)]
-    for step in first_module.steps:
+    lessons = [step for step in first_module.steps if isinstance(step, LessonPage)]
+    for step in lessons:
         page.wait_for_url(f"**{step.url}")
         tab_to_text(page, "J'ai terminé cette leçon")
         press_enter_and_wait(page)
-        seen.append(progress_value(page))
+        if page.locator("progress").count():  # the module's quiz page shows none
+            seen.append(progress_value(page))
     screenshot(page, "1-module-termine")
     assert seen == sorted(seen) and len(set(seen)) == len(seen), seen
 
@@ -132,17 +134,20 @@ def test_a_new_learner_goes_from_sign_up_to_a_verified_certificate_with_the_keyb
     tab_to(page, "el.textContent.trim() === 'Mon espace'")
     press_enter_and_wait(page)
     page.wait_for_url("**/comptes/mon-espace/")
-    assert progress_value(page) == 100 * len(first_module.steps) // len(outline.steps)
+    assert progress_value(page) == 100 * len(lessons) // len(outline.steps)
     screenshot(page, "2-mon-espace")
     tab_to_text(page, "Reprendre")
     press_enter_and_wait(page)
-    page.wait_for_url(f"**{outline.modules[1].steps[0].url}")
+    page.wait_for_url(f"**{first_module.steps[len(lessons)].url}")
 
-    # the other steps are done elsewhere; the learner completes the last one here
+    # the other steps are done elsewhere (quizzes have their own journey); the learner
+    # completes the last lesson here
     learner = User.objects.get(email="lou@example.org")
-    for step in outline.steps[len(first_module.steps):-1]:
-        progress.record_step_completed(user=learner, page=step)
-    page.goto(outline.steps[-1].url)
+    last_lesson = [step for step in outline.steps if isinstance(step, LessonPage)][-1]
+    for step in outline.steps[len(lessons):]:
+        if step.pk != last_lesson.pk:
+            progress.record_step_completed(user=learner, page=step)
+    page.goto(last_lesson.url)
     tab_to_text(page, "J'ai terminé cette leçon")
     press_enter_and_wait(page)
     page.wait_for_url("**/comptes/mon-espace/")
@@ -166,3 +171,87 @@ def test_a_new_learner_goes_from_sign_up_to_a_verified_certificate_with_the_keyb
     page.wait_for_url(re.compile(r".*code=.*"))
     assert page.get_by_text("Certificat valide.").is_visible()
     screenshot(page, "4-verification")
+
+
+def answer_with_keyboard(page, raw):
+    """Give the responses `raw` (as right_answers returns them) with the keyboard only:
+    Tab between controls, arrows inside radio groups and lists, Space to tick, typing."""
+    actions = []
+    for question_id, value in raw.items():
+        field = f"q-{question_id}"
+        if isinstance(value, dict):
+            actions += [(f"{field}-{key}", "select", item) for key, item in value.items()]
+        elif isinstance(value, list):
+            actions += [(f"{field}-{item}", "tick", None) for item in value]
+        elif page.locator(f"#{field}").count():
+            actions.append((field, "type", value))
+        else:
+            target = {"vrai": "true", "faux": "false"}.get(value, value)
+            actions.append((f"{field}-{target}", "tick", None))
+    order = page.evaluate("Array.from(document.querySelectorAll('input, select')).map(el => el.id)")
+    for element_id, action, value in sorted(actions, key=lambda a: order.index(a[0])):
+        if action == "tick" and page.evaluate(f"document.getElementById({element_id!r}).type") == "radio":
+            name = page.evaluate(f"document.getElementById({element_id!r}).name")
+            tab_to(page, f"el.name === {name!r}")
+            for _ in range(10):
+                if page.evaluate("document.activeElement.id") == element_id:
+                    break
+                page.keyboard.press("ArrowDown")
+            page.keyboard.press("Space")
+        elif action == "tick":
+            tab_to(page, f"el.id === {element_id!r}")
+            page.keyboard.press("Space")
+        elif action == "type":
+            tab_to(page, f"el.id === {element_id!r}")
+            page.keyboard.type(value)
+        else:
+            tab_to(page, f"el.id === {element_id!r}")
+            for _ in range(12):
+                if page.evaluate("document.activeElement.value") == str(value):
+                    break
+                page.keyboard.press("ArrowDown")
+        assert page.evaluate(f"document.getElementById({element_id!r}).checked || document.getElementById({element_id!r}).value") not in (False, "")
+
+
+def test_a_learner_fails_then_passes_a_demo_quiz_with_the_keyboard(
+    browser_page, demo_course, celery_worker_process, screenshot
+):
+    from quizzes.models import Attempt, QuizPage
+    from tests.factories import right_answers
+
+    page = browser_page
+    learner = make_user(email="sam@example.org", password=PASSWORD)
+    progress.enroll(user=learner, course=demo_course)
+    crisis = ModulePage.objects.get(theme=ModulePage.Theme.CRISIS)
+    quiz = QuizPage.objects.child_of(crisis).get()
+    page.goto("/comptes/connexion/")
+    page.get_by_label("Adresse e-mail").fill("sam@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+
+    # start the quiz and send it blank: the result appears by itself, failed
+    page.goto(quiz.url)
+    tab_to_text(page, "Commencer le quiz")
+    press_enter_and_wait(page)
+    screenshot(page, "1-questions")
+    tab_to_text(page, "Envoyer mes réponses")
+    press_enter_and_wait(page)
+    page.get_by_role("heading", name="Pas encore réussi").wait_for(timeout=60_000)
+    screenshot(page, "2-echec")
+
+    # retry, answering every question with the keyboard
+    tab_to_text(page, "Nouvelle tentative")
+    press_enter_and_wait(page)
+    attempt = Attempt.objects.get(user=learner, number=2)
+    answer_with_keyboard(page, right_answers(attempt))
+    screenshot(page, "3-reponses")
+    tab_to_text(page, "Envoyer mes réponses")
+    press_enter_and_wait(page)
+    page.get_by_role("heading", name="Quiz réussi !").wait_for(timeout=60_000)
+    assert page.get_by_text("soit 100 %").is_visible()
+    screenshot(page, "4-reussite")
+
+    # the module shows the quiz completed
+    page.goto(crisis.url)
+    assert page.locator(f".outline__step--done a[href='{quiz.url}']").count() == 1

@@ -99,3 +99,16 @@ def test_demo_accounts_can_log_in(client):
     for account in DEMO_ACCOUNTS:
         assert client.login(email=account.email, password=account.password), account.role
         client.logout()
+
+
+def test_every_demo_module_ends_with_a_quiz_mixing_the_types(demo_course):
+    from quizzes.models import QuizPage
+    from quizzes.selectors import load_questions
+
+    for module in ModulePage.objects.child_of(demo_course):
+        quiz = QuizPage.objects.child_of(module).get()
+        assert module.get_children().live().last().pk == quiz.pk
+        questions = load_questions(quiz.question_ids())
+        assert len(questions) >= 8
+        assert len({type(q) for q in questions}) >= 5, module.title
+        assert all(q.explanation for q in questions)

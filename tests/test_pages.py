@@ -153,3 +153,10 @@ def test_the_home_page_is_the_site_root_and_lists_courses(client, demo_course):
     assert Page.objects.get(depth=2).specific_class is HomePage
     html = client.get("/").content.decode()
     assert demo_course.title in html
+
+
+def test_an_oversized_request_gets_the_styled_400(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000
+    response = client.post("/comptes/connexion/", {"username": "x" * 5_000, "password": "y"})
+    assert response.status_code == 400
+    assert "Rien n'a été enregistré" in response.content.decode()
