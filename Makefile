@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test install install-test migrate demo messages clean
+.PHONY: run test bench install install-test migrate demo messages clean
 
 run: install migrate demo
 	@echo ""
@@ -14,6 +14,10 @@ run: install migrate demo
 
 test: install-test
 	python -m pytest
+
+# Performance targets, as ratios against ceilings measured in the same run.
+bench: install-test
+	python scripts/bench.py
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test

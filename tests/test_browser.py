@@ -255,3 +255,51 @@ def test_a_learner_fails_then_passes_a_demo_quiz_with_the_keyboard(
     # the module shows the quiz completed
     page.goto(crisis.url)
     assert page.locator(f".outline__step--done a[href='{quiz.url}']").count() == 1
+
+
+def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_course, screenshot):
+    """axe-core (the engine behind most accessibility audits) on every kind of page a
+    learner meets, logged out and in, including a quiz being taken and its result."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from quizzes import services
+    from quizzes.models import QuizPage
+
+    page = browser_page
+    learner = make_user(email="lea@example.org", password=PASSWORD)
+    progress.enroll(user=learner, course=demo_course)
+    outline = course_outline(demo_course)
+    quiz = QuizPage.objects.child_of(outline.modules[0].page).get()
+    attempt = services.start_attempt(user=learner, quiz=quiz)
+
+    pages = ["/", demo_course.url, "/comptes/connexion/", "/comptes/inscription/", "/verifier-un-certificat/"]
+    logged_in = [outline.steps[0].url, outline.modules[0].page.url, quiz.url, f"/quiz/tentatives/{attempt.pk}/",
+                 "/comptes/mon-espace/", "/comptes/profil/"]
+    axe = Axe()
+    problems = {}
+
+    def audit(url):
+        page.goto(url)
+        results = axe.run(page)
+        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        if serious:
+            problems[url] = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+
+    # the audit itself works: it flags an unlabelled field on a page without a language
+    page.set_content("<html><body><input type='text'></body></html>")
+    assert {v["id"] for v in axe.run(page).response["violations"]} >= {"label", "html-has-lang"}
+
+    for url in pages:
+        audit(url)
+    page.goto("/comptes/connexion/")
+    page.get_by_label("Adresse e-mail").fill("lea@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+    for url in logged_in:
+        audit(url)
+    services.submit_attempt(user=learner, attempt_id=attempt.pk, raw={})
+    services.grade_attempt(attempt.pk)
+    audit(f"/quiz/tentatives/{attempt.pk}/resultat/")
+
+    assert problems == {}
