@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -25,3 +26,11 @@ def health(request):
             "worker_last_seen": latest.last_seen.isoformat() if latest else None,
         }
     )
+
+
+def refusal(request, message, status):
+    """An action that cannot be granted: the reason, in the person's language, as a page
+    or as JSON for the pages' scripts."""
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"error": str(message)}, status=status)
+    return render(request, "refused.html", {"message": message}, status=status)

@@ -12,6 +12,7 @@ from wagtail.models import Page
 
 from courses.models import CoursePage
 from courses.selectors import course_outline
+from home.views import refusal
 from learners import certificates, progress
 from learners.forms import ProfileForm, SignupForm
 from learners.models import Certificate
@@ -62,11 +63,6 @@ def profile(request):
 # --- Progress -------------------------------------------------------------------------
 
 
-def refusal(request, error):
-    """A progress action that cannot be granted: the reason, in the learner's language."""
-    return render(request, "learners/refused.html", {"message": error.message}, status=error.status)
-
-
 @login_required
 @require_POST
 def enroll(request, course_id):
@@ -83,7 +79,7 @@ def complete_step(request, page_id):
     try:
         enrollment = progress.record_step_completed(user=request.user, page=page)
     except progress.ProgressRefused as error:
-        return refusal(request, error)
+        return refusal(request, error.message, error.status)
     if enrollment.is_completed:
         messages.success(request, _("Bravo, vous avez terminé la formation ! Votre certificat vous attend."))
         return redirect("dashboard")

@@ -34,11 +34,13 @@ class AttemptRefused(Exception):
 
 
 class AnswersInvalid(Exception):
-    """Some answers cannot be accepted: `errors` maps question ids to messages."""
+    """Some answers cannot be accepted: `errors` maps question ids to messages; `raw`
+    is what was sent, to show it again."""
 
-    def __init__(self, errors):
+    def __init__(self, errors, raw):
         super().__init__(errors)
         self.errors = errors
+        self.raw = raw
 
 
 def start_attempt(*, user, quiz):
@@ -115,12 +117,13 @@ def ensure_open(attempt, now):
         )
 
 
-def save_draft(*, user, attempt_id, raw):
-    """Keep what the learner typed so far (autosave). Nothing is validated yet, but
-    sizes are bounded; the drafts only ever grow by question."""
+def save_draft(*, user, attempt_id, form):
+    """Keep what the learner typed so far in the attempt form (autosave). Nothing is
+    validated yet, but sizes are bounded; the drafts only ever grow by question."""
     with transaction.atomic():
         attempt = own_attempt(user=user, attempt_id=attempt_id, for_update=True)
         ensure_open(attempt, timezone.now())
+        raw = responses_in(load_questions(attempt.question_order), form)
         allowed = {str(pk) for pk in attempt.question_order}
         drafts = dict(attempt.drafts)
         for key, value in raw.items():
@@ -141,9 +144,10 @@ def bounded(value):
     return str(value)[:MAX_DRAFT_VALUE]
 
 
-def submit_attempt(*, user, attempt_id, raw, lenient=False):
-    """Validate every answer and store them all, or store nothing and raise AnswersInvalid
-    listing what is wrong. Then the attempt is `submitted` and grading is queued after
+def submit_attempt(*, user, attempt_id, raw=None, form=None, lenient=False):
+    """Validate every answer (`raw` responses by question id, or read from the attempt
+    `form`) and store them all, or store nothing and raise AnswersInvalid listing what
+    is wrong. Then the attempt is `submitted` and grading is queued after
     the commit. Submitting an attempt twice is refused (409): it is graded once.
 
     `lenient` (for an attempt whose time ran out) keeps the valid answers and counts the
@@ -156,6 +160,8 @@ def submit_attempt(*, user, attempt_id, raw, lenient=False):
         elif attempt.status != Attempt.Status.IN_PROGRESS:
             return attempt
         questions = load_questions(attempt.question_order)
+        if form is not None:
+            raw = responses_in(questions, form)
         cleaned, errors = {}, {}
         for question in questions:
             try:
@@ -165,7 +171,7 @@ def submit_attempt(*, user, attempt_id, raw, lenient=False):
                     errors[question.pk] = " ".join(error.messages)
                 cleaned[question.pk] = None
         if errors:
-            raise AnswersInvalid(errors)
+            raise AnswersInvalid(errors, raw)
         Answer.objects.bulk_create(
             [Answer(attempt=attempt, question=q, payload=cleaned[q.pk], max_score=q.max_score) for q in questions]
         )
@@ -250,6 +256,6 @@ def submit_expired(*, attempt_id):
     return submit_attempt(user=attempt.user, attempt_id=attempt.pk, raw=dict(attempt.drafts), lenient=True)
 
 
-def raw_from_post(attempt, data):
-    """The raw responses of an attempt's questions in a submitted form."""
-    return {str(q.pk): q.raw_from_post(data) for q in load_questions(attempt.question_order)}
+def responses_in(questions, form):
+    """The raw responses to `questions` in a submitted attempt form, by question id."""
+    return {str(q.pk): q.raw_from_post(form) for q in questions}

@@ -7,16 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from home.views import refusal
 from learners import progress
 from quizzes import services
 from quizzes.models import Attempt, QuizPage
 from quizzes.selectors import asked_questions, attempt_corrections, quiz_overview
-
-
-def refused(request, message, status):
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"error": str(message)}, status=status)
-    return render(request, "learners/refused.html", {"message": message}, status=status)
 
 
 @login_required
@@ -26,7 +21,7 @@ def start(request, quiz_id):
     try:
         attempt = services.start_attempt(user=request.user, quiz=quiz)
     except (progress.ProgressRefused, services.AttemptRefused) as error:
-        return refused(request, error.message, error.status)
+        return refusal(request, error.message, error.status)
     return redirect("quiz_attempt", attempt_id=attempt.pk)
 
 
@@ -36,23 +31,22 @@ def attempt_page(request, attempt_id):
     try:
         attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
     except services.AttemptRefused as error:
-        return refused(request, error.message, error.status)
+        return refusal(request, error.message, error.status)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("quiz_result", attempt_id=attempt.pk)
     if request.method != "POST":
         return render_attempt(request, attempt)
 
-    raw = services.raw_from_post(attempt, request.POST)
     try:
         if request.POST.get("action") == "save":
-            services.save_draft(user=request.user, attempt_id=attempt.pk, raw=raw)
+            services.save_draft(user=request.user, attempt_id=attempt.pk, form=request.POST)
             messages.success(request, _("Vos réponses sont enregistrées. Vous pouvez revenir plus tard."))
             return redirect("quiz_attempt", attempt_id=attempt.pk)
-        services.submit_attempt(user=request.user, attempt_id=attempt.pk, raw=raw)
+        services.submit_attempt(user=request.user, attempt_id=attempt.pk, form=request.POST)
     except services.AnswersInvalid as invalid:
-        return render_attempt(request, attempt, values=raw, errors=invalid.errors, status=400)
+        return render_attempt(request, attempt, values=invalid.raw, errors=invalid.errors, status=400)
     except services.AttemptRefused as error:
-        return refused(request, error.message, error.status)
+        return refusal(request, error.message, error.status)
     return redirect("quiz_result", attempt_id=attempt.pk)
 
 
@@ -71,8 +65,7 @@ def render_attempt(request, attempt, values=None, errors=None, status=200):
 def autosave(request, attempt_id):
     """Autosave from the page's script: the same form, answered in JSON."""
     try:
-        attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
-        services.save_draft(user=request.user, attempt_id=attempt.pk, raw=services.raw_from_post(attempt, request.POST))
+        services.save_draft(user=request.user, attempt_id=attempt_id, form=request.POST)
     except services.AttemptRefused as error:
         return JsonResponse({"error": str(error.message)}, status=error.status)
     return JsonResponse({"saved": True})
@@ -84,7 +77,7 @@ def result(request, attempt_id):
     try:
         attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
     except services.AttemptRefused as error:
-        return refused(request, error.message, error.status)
+        return refusal(request, error.message, error.status)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("quiz_attempt", attempt_id=attempt.pk)
     graded = attempt.status == Attempt.Status.GRADED

@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from courses.models import ModulePage
-from courses.selectors import course_outline
 from learners.models import Enrollment, StepProgress
 from quizzes import services
 from quizzes.models import Answer, Attempt, QuizPage
