@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
 
 
 class EmailUserManager(UserManager):
@@ -210,6 +211,15 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(_("délivré le"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
     revocation_reason = models.CharField(_("motif de révocation"), max_length=255, blank=True)
+
+    panels = [
+        FieldPanel("code", read_only=True),
+        FieldPanel("learner_name", read_only=True),
+        FieldPanel("course_title", read_only=True),
+        FieldPanel("issued_at", read_only=True),
+        FieldPanel("revoked_at"),
+        FieldPanel("revocation_reason"),
+    ]
 
     class Meta:
         verbose_name = _("certificat")

@@ -257,5 +257,10 @@ def submit_expired(*, attempt_id):
 
 
 def responses_in(questions, form):
-    """The raw responses to `questions` in a submitted attempt form, by question id."""
+    """The raw responses to `questions` in a submitted attempt form, by question id.
+    A field for any other question (a forged form) is refused, not ignored."""
+    known = {str(q.pk) for q in questions}
+    for name in form:
+        if name.startswith("q-") and name[2:].split("-")[0] not in known:
+            raise AttemptRefused(_("Une réponse porte sur une question qui ne fait pas partie de ce quiz."), status=400)
     return {str(q.pk): q.raw_from_post(form) for q in questions}

@@ -413,3 +413,54 @@ def test_the_dashboard_shows_progress_resume_modules_and_certificates(client, le
 
 def test_the_dashboard_asks_anonymous_visitors_to_log_in(client):
     assert client.get("/comptes/mon-espace/").status_code == 302
+
+
+def test_an_administrator_revokes_a_certificate_and_the_public_page_says_so(client, learner):
+    from learners.models import User
+
+    course = make_course_with(modules=1, lessons_per_module=1)
+    progress.enroll(user=learner, course=course)
+    complete(learner, *steps_of(course))
+    certificate = Certificate.objects.get()
+    admin = User.objects.create_superuser(email="admin@example.org", password="x", first_name="A", last_name="B")
+    client.force_login(admin)
+    edit = f"/admin/snippets/learners/certificate/edit/{certificate.pk}/"
+    assert client.get("/admin/snippets/learners/certificate/").status_code == 200
+    assert client.get("/admin/snippets/learners/certificate/add/").status_code in (302, 403)
+
+    response = client.post(edit, {"revoked_at": "2026-11-20 10:00", "revocation_reason": "Fraude constatée."})
+
+    assert response.status_code == 302
+    certificate.refresh_from_db()
+    assert not certificate.is_valid and certificate.learner_name == "Camille Martin"
+    client.logout()
+    html = client.get(f"/verifier-un-certificat/{certificate.code}/").content.decode()
+    assert "Certificat révoqué." in html and "Fraude constatée." in html
+
+
+def test_a_trainer_cannot_open_certificates_in_the_admin(client):
+    from django.contrib.auth.models import Group
+
+    from learners.roles import TRAINERS_GROUP
+
+    trainer = make_user()
+    trainer.groups.add(Group.objects.get(name=TRAINERS_GROUP))
+    client.force_login(trainer)
+    assert client.get("/admin/snippets/learners/certificate/").status_code in (302, 403)
+
+
+@pytest.mark.parametrize("change", ["unpublish", "move", "delete"])
+def test_every_content_change_schedules_a_recount_after_the_commit(change, django_capture_on_commit_callbacks):
+    course = make_course_with(modules=2, lessons_per_module=2)
+    lesson = steps_of(course)[0]
+    other_module = course.get_children().last()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        if change == "unpublish":
+            lesson.unpublish()
+        elif change == "move":
+            lesson.move(other_module, pos="last-child")
+        else:
+            lesson.delete()
+
+    assert callbacks, f"{change} must schedule a recount"

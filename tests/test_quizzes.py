@@ -195,6 +195,20 @@ def test_malformed_answers_are_refused_with_a_message_and_nothing_is_stored(quiz
     assert_nothing_stored(attempt)
 
 
+def test_an_answer_to_a_question_outside_the_quiz_is_refused(quiz_setup):
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    foreign = make_quiz(ModulePage.objects.get(), questions=1).question_ids()[0]
+
+    response = submit(client, attempt, {**right_answers(attempt), str(foreign): "1"})
+
+    assert response.status_code == 400
+    assert "ne fait pas partie de ce quiz" in response.content.decode()
+    assert_nothing_stored(attempt)
+    autosave = client.post(f"/quiz/tentatives/{attempt.pk}/brouillon/", {f"q-{foreign}": "1"})
+    assert autosave.status_code == 400 and Attempt.objects.get(pk=attempt.pk).drafts == {}
+
+
 def test_html_in_a_text_answer_is_stripped_before_it_is_stored(quiz_setup):
     client, learner, quiz = quiz_setup
     attempt = start(client, quiz)
