@@ -166,11 +166,11 @@ class StepPage(Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import course_outline
+        from courses.selectors import course_of, course_outline
 
         context = super().get_context(request, *args, **kwargs)
         access = getattr(request, "step_access", None)
-        outline = access.outline if access else course_outline(CoursePage.objects.ancestor_of(self).get())
+        outline = access.outline if access else course_outline(course_of(self))
         context["access"] = access
         context["outline"] = outline
         context["module_outline"] = outline.module_of(self)

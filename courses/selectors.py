@@ -52,6 +52,18 @@ class CourseOutline:
         return previous_step, next_step
 
 
+def ancestor_paths(path, above_depth=0):
+    """The tree paths of a page's ancestors deeper than `above_depth`, root first."""
+    return [path[:end] for end in range((above_depth + 1) * Page.steplen, len(path), Page.steplen)]
+
+
+def course_of(page):
+    """The course a page belongs to (itself for a course), or None: one query."""
+    if isinstance(page, CoursePage):
+        return page
+    return CoursePage.objects.filter(path__in=ancestor_paths(page.path)).first()
+
+
 def course_outline(course):
     """One query for the whole tree below `course`, plus one per page type."""
     pages = Page.objects.live().descendant_of(course).order_by("path").specific()

@@ -27,13 +27,15 @@ class HomePage(Page):
         walk down the tree (two queries per level). Like the walk, refuse a page that is
         not live or sits below a page that is not. Paths that name no page (a route
         inside a page, say) fall back to the walk."""
+        from courses.selectors import ancestor_paths
+
         if not path_components:
             return super().route(request, path_components)
         page = Page.objects.filter(url_path=self.url_path + "/".join(path_components) + "/").specific().first()
         if page is None:
             return super().route(request, path_components)
-        ancestors = [page.path[:end] for end in range(len(self.path) + Page.steplen, len(page.path), Page.steplen)]
-        if not page.live or Page.objects.filter(path__in=ancestors, live=False).exists():
+        below_home = ancestor_paths(page.path, above_depth=self.depth)
+        if not page.live or Page.objects.filter(path__in=below_home, live=False).exists():
             raise Http404
         return RouteResult(page)
 

@@ -10,7 +10,7 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from courses.models import CoursePage
-from learners.progress import ancestor_paths
+from courses.selectors import ancestor_paths
 
 logger = logging.getLogger(__name__)
 

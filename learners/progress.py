@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from courses.models import CoursePage
-from courses.selectors import course_outline
+from courses.selectors import course_of, course_outline
 from learners import certificates
 from learners.models import Enrollment, ModuleProgress, StepProgress
 
@@ -71,19 +70,15 @@ class Standing:
     def blocking_step(self):
         return self.locked_ids.get(self.step.pk) if self.step is not None else None
 
+    def ensure_open(self):
+        """Raise NotEnrolled or StepLocked unless the learner may work on the step."""
+        if self.enrollment is None:
+            raise NotEnrolled()
+        if self.blocking_step is not None:
+            raise StepLocked(self.blocking_step)
+
 
 # --- Reading --------------------------------------------------------------------------
-
-
-def course_of(page):
-    """The course a page belongs to (itself for a course), or None."""
-    if isinstance(page, CoursePage):
-        return page
-    return CoursePage.objects.filter(path__in=ancestor_paths(page.path)).first()
-
-
-def ancestor_paths(path):
-    return [path[:end] for end in range(Page.steplen, len(path), Page.steplen)]
 
 
 def completed_step_ids(user, course):
@@ -105,10 +100,11 @@ def locked_steps(outline, completed_ids):
     }
 
 
-def course_standing(*, user, outline, step=None):
-    """Where `user` stands in the course of `outline`: 2 queries for a learner."""
-    standing = Standing(outline=outline, step=step)
-    if user.is_authenticated:
+def course_standing(*, user, outline, step=None, enrollment=None):
+    """Where `user` stands in the course of `outline`: 2 queries for a learner (1 when
+    the caller already holds the enrolment)."""
+    standing = Standing(outline=outline, step=step, enrollment=enrollment)
+    if enrollment is None and user.is_authenticated:
         standing.enrollment = Enrollment.objects.filter(user=user, course=outline.course).first()
     if standing.enrollment is not None:
         standing.completed_ids = completed_step_ids(user, outline.course)
@@ -116,7 +112,7 @@ def course_standing(*, user, outline, step=None):
     return standing
 
 
-def step_access(*, user, page, outline=None):
+def step_access(*, user, page, outline=None, enrollment=None):
     """Where `user` stands on step `page`. Raises NotAStep if the page is no live step."""
     if outline is None:
         course = course_of(page)
@@ -125,7 +121,7 @@ def step_access(*, user, page, outline=None):
         outline = course_outline(course)
     if all(step.pk != page.pk for step in outline.steps):
         raise NotAStep()
-    return course_standing(user=user, outline=outline, step=page)
+    return course_standing(user=user, outline=outline, step=page, enrollment=enrollment)
 
 
 # --- Writing --------------------------------------------------------------------------
@@ -169,11 +165,10 @@ def record_step_completed(*, user, page, score=None):
     if enrollment is None:
         raise NotEnrolled()
     enrollment.user = user
-    access = step_access(user=user, page=page, outline=course_outline(course))
+    access = step_access(user=user, page=page, outline=course_outline(course), enrollment=enrollment)
     if access.is_completed:
         return enrollment
-    if access.blocking_step is not None:
-        raise StepLocked(access.blocking_step)
+    access.ensure_open()
     now = timezone.now()
     progress, created = StepProgress.objects.get_or_create(
         user=user,

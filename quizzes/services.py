@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from learners import progress
 from quizzes.models import Answer, Attempt
@@ -48,11 +49,7 @@ def start_attempt(*, user, quiz):
     Refuses with a message when no attempt is left. The question and option order is
     drawn once here and stays the same for the whole attempt."""
     with transaction.atomic():
-        access = progress.step_access(user=user, page=quiz)
-        if access.enrollment is None:
-            raise progress.NotEnrolled()
-        if access.blocking_step is not None:
-            raise progress.StepLocked(access.blocking_step)
+        progress.step_access(user=user, page=quiz).ensure_open()
         current = Attempt.objects.filter(user=user, quiz=quiz, status=Attempt.Status.IN_PROGRESS).first()
         if current is not None:
             return current
@@ -187,7 +184,7 @@ def queue_grading(attempt_id):
 
     try:
         grade_attempt.delay(attempt_id)
-    except Exception:  # noqa: BLE001 - the broker is down: the sweep will queue it again
+    except BrokerUnavailable:  # the sweep will queue it again
         logger.exception("Could not queue the grading of attempt %s; the sweep will retry", attempt_id)
 
 
