@@ -1,7 +1,7 @@
 """The content tree: CourseIndexPage > CoursePage > ModulePage > LessonPage.
 
-A *step* is a page a learner works through inside a module (a lesson; quizzes join in
-a later issue). Steps are ordered by the page tree."""
+A *step* is a page a learner works through inside a module (a lesson, a quiz). Steps
+are ordered by the page tree; each says how it is completed (`completion_earned`)."""
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -140,14 +140,22 @@ class ModulePage(Page):
 
 
 class StepPage(Page):
-    """What every step (a lesson, later a quiz) shares: only enrolled learners open it, a
+    """What every step (a lesson, a quiz) shares: only enrolled learners open it, a
     sequential course keeps it locked until the previous step is done, and each visit is
     recorded. Progress lives in the learners app, reached through learners.progress."""
 
     step_template_gate = "courses/step_gate.html"
+    # Whether the learner completes the step by saying so ("J'ai terminé cette leçon").
+    # Steps whose completion the platform decides (a quiz: a passed, graded attempt) say no.
+    completed_by_learner = True
 
     class Meta:
         abstract = True
+
+    def completion_earned(self, user):
+        """Whether `user` has met this step's own completion rule. The progress door asks
+        it before completing any step, whoever calls it."""
+        return self.completed_by_learner
 
     def serve(self, request, *args, **kwargs):
         from learners import progress

@@ -1,5 +1,12 @@
+import re
+
 from django.conf import settings
+from django.http import Http404
 from django.utils import translation
+
+from home.converters import IdConverter
+
+ID_PATTERN = re.compile(IdConverter.regex)
 
 
 class LanguageMiddleware:
@@ -30,3 +37,24 @@ class LanguageMiddleware:
         if user is not None and user.is_authenticated and user.preferred_language in self.supported:
             return user.preferred_language
         return settings.LANGUAGE_CODE
+
+
+class PrimaryKeyGuardMiddleware:
+    """Answers 404 to a URL whose `pk` cannot be a primary key of ours.
+
+    Wagtail's snippet and chooser views take `<str:pk>` from the path and hand it to the
+    database as it is: "abc", "①" or a number past 64 bits then fails there (a 500)
+    instead of being simply not found. Every model of this project, and every Wagtail
+    model it uses, has an integer primary key, so such a `pk` names nothing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        pk = view_kwargs.get("pk")
+        if isinstance(pk, str) and not ID_PATTERN.fullmatch(pk):
+            raise Http404
+        return None

@@ -44,6 +44,10 @@ class NotEnrolled(ProgressRefused):
     message = _("Inscrivez-vous à la formation pour suivre cette étape et enregistrer votre progression.")
 
 
+class CompletionNotEarned(ProgressRefused):
+    message = _("Cette étape se termine en réussissant son quiz : lancez une tentative.")
+
+
 class StepLocked(ProgressRefused):
     def __init__(self, blocking_step):
         self.blocking_step = blocking_step
@@ -156,7 +160,10 @@ def record_step_completed(*, user, page, score=None):
     """Mark step `page` completed for `user`, update the rollups, and issue the course
     certificate when it was the last step. Completing twice changes nothing.
 
-    Raises NotAStep, NotEnrolled or StepLocked, and then stores nothing."""
+    The step's own rule decides (`page.completion_earned(user)`): a lesson is completed
+    by the learner's word, a quiz only by a passed, graded attempt, whoever calls.
+
+    Raises NotAStep, NotEnrolled, StepLocked or CompletionNotEarned, and then stores nothing."""
     course = course_of(page)
     if course is None:
         raise NotAStep()
@@ -169,6 +176,8 @@ def record_step_completed(*, user, page, score=None):
     if access.is_completed:
         return enrollment
     access.ensure_open()
+    if not page.specific.completion_earned(user):
+        raise CompletionNotEarned()
     now = timezone.now()
     progress, created = StepProgress.objects.get_or_create(
         user=user,

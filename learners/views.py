@@ -1,8 +1,10 @@
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,10 +22,14 @@ from learners.selectors import learner_dashboard
 
 
 def safe_next_url(request, default="/"):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
+    """Where `?next=` (or a posted `next`) asks to go, if it is a path of this site other
+    than the page being answered; `default` otherwise. Never a view name, a URL of another
+    site or a loop back to the same page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    is_local_path = target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    )
+    if is_local_path and urlsplit(target).path != request.path:
         return target
     return default
 
@@ -31,13 +37,13 @@ def safe_next_url(request, default="/"):
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
-        return redirect(safe_next_url(request))
+        return HttpResponseRedirect(safe_next_url(request))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Bienvenue, %(name)s ! Votre compte est créé.") % {"name": user.first_name})
-        return redirect(safe_next_url(request))
+        return HttpResponseRedirect(safe_next_url(request))
     return render(request, "registration/signup.html", {"form": form, "next": safe_next_url(request, "")})
 
 

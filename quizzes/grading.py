@@ -44,6 +44,14 @@ def normalise_text(text):
     return text.strip(" .,;:!?\"'«»()-")
 
 
+def plain_answer(raw):
+    """What the learner typed, as text to store and grade: white space folded to single
+    spaces and control or formatting characters removed. Not escaped: it is escaped when
+    shown, like any text ("test & learn" stays "test & learn")."""
+    text = " ".join(str(raw).split())
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+
+
 def parse_number(raw):
     """A number as a learner types it in French or English: "72", "72,5", "1 995",
     "-0.5". Raises ValidationError with a message the learner understands."""
@@ -55,7 +63,7 @@ def parse_number(raw):
         text = re.sub(r"[\s\u00a0\u202f]", "", raw).replace(",", ".")
     else:
         raise ValidationError(_("Saisissez un nombre."))
-    if not re.fullmatch(r"[-+]?\d{1,15}(\.\d{1,6})?", text):
+    if not re.fullmatch(r"[-+]?[0-9]{1,15}(\.[0-9]{1,6})?", text):
         raise ValidationError(_("« %(value)s » n'est pas un nombre. Exemples : 72 ou 72,5.") % {"value": str(raw)[:40]})
     try:
         return Decimal(text)
@@ -63,15 +71,30 @@ def parse_number(raw):
         raise ValidationError(_("Saisissez un nombre.")) from None
 
 
-def parse_id(raw, allowed, message):
-    """An id among `allowed`, from an int or a string of digits; else ValidationError."""
+# Whole numbers as forms send them: ASCII digits only. str.isdigit() also accepts "²" and
+# "①", which int() then refuses, and int() reads other scripts' digits ("١٢"): neither is
+# an id or a rank a page of ours ever sends.
+ASCII_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}", re.ASCII)
+
+
+def parse_whole_number(raw):
+    """A non-negative int from an int or a string of ASCII digits (spaces around are
+    ignored); None for anything else."""
     if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if raw >= 0 else None
+    if isinstance(raw, str) and ASCII_WHOLE_NUMBER.fullmatch(raw.strip()):
+        return int(raw.strip())
+    return None
+
+
+def parse_id(raw, allowed, message):
+    """An id among `allowed`, from an int or a string of ASCII digits; else ValidationError."""
+    value = parse_whole_number(raw)
+    if value is None or value not in allowed:
         raise ValidationError(message)
-    if isinstance(raw, str) and raw.strip().isdigit():
-        raw = int(raw.strip())
-    if not isinstance(raw, int) or raw not in allowed:
-        raise ValidationError(message)
-    return raw
+    return value
 
 
 def ordered_pairs_fraction(given, expected):

@@ -23,7 +23,6 @@ from wagtail.search import index
 
 from courses.blocks import TEXT_FEATURES
 from courses.models import StepPage
-from home.sanitize import clean_plain_text
 from quizzes.grading import (
     MAX_TEXT_ANSWER,
     ZERO,
@@ -31,6 +30,8 @@ from quizzes.grading import (
     normalise_text,
     ordered_pairs_fraction,
     parse_id,
+    parse_whole_number,
+    plain_answer,
     parse_number,
     points,
 )
@@ -102,6 +103,12 @@ class QuizPage(StepPage):
             context["overview"] = quiz_overview(quiz=self, user=request.user)
         return context
 
+    # A quiz is completed by a passed, graded attempt, never by the learner's word.
+    completed_by_learner = False
+
+    def completion_earned(self, user):
+        return self.attempts.filter(user=user, status=Attempt.Status.GRADED, passed=True).exists()
+
     def question_ids(self):
         return [row.question_id for row in self.quiz_questions.all()]
 
@@ -171,6 +178,10 @@ class Question(PolymorphicModel, ClusterableModel):
     @property
     def field_name(self):
         return f"q-{self.pk}"
+
+    def form_field_names(self):
+        """Every name under which the attempt form sends a response to this question."""
+        return {self.field_name}
 
     def clean_response(self, raw):
         raise NotImplementedError
@@ -352,8 +363,7 @@ class ShortAnswerQuestion(Question):
             raise ValidationError(
                 gettext("Votre réponse est trop longue : %(max)s caractères au plus.") % {"max": MAX_TEXT_ANSWER}
             )
-        text = " ".join(clean_plain_text(raw).split())
-        return text or None
+        return plain_answer(raw) or None
 
     def grade(self, answer):
         if answer is None:
@@ -419,6 +429,9 @@ class MatchingQuestion(Question):
     def raw_from_post(self, data):
         return {str(pair.pk): data.get(f"{self.field_name}-{pair.pk}") for pair in self.pairs.all()}
 
+    def form_field_names(self):
+        return {f"{self.field_name}-{pair.pk}" for pair in self.pairs.all()}
+
     def clean_response(self, raw):
         if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
             return None
@@ -468,6 +481,9 @@ class OrderingQuestion(Question):
     def raw_from_post(self, data):
         return {str(item.pk): data.get(f"{self.field_name}-{item.pk}") for item in self.items.all()}
 
+    def form_field_names(self):
+        return {f"{self.field_name}-{item.pk}" for item in self.items.all()}
+
     def clean_response(self, raw):
         if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
             return None
@@ -476,10 +492,10 @@ class OrderingQuestion(Question):
             raise ValidationError(gettext("Donnez un rang à chaque élément."))
         ranks = {}
         for item, rank in raw.items():
-            try:
-                ranks[int(item)] = int(str(rank).strip())
-            except (TypeError, ValueError):
-                raise ValidationError(gettext("Donnez un rang à chaque élément.")) from None
+            item_id, rank = parse_whole_number(item), parse_whole_number(rank)
+            if item_id is None or rank is None:
+                raise ValidationError(gettext("Donnez à chaque élément un rang en chiffres (1, 2, 3…)."))
+            ranks[item_id] = rank
         if sorted(ranks.values()) != list(range(1, len(items) + 1)):
             raise ValidationError(
                 gettext("Utilisez chaque rang de 1 à %(count)s une seule fois.") % {"count": len(items)}

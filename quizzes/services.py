@@ -238,7 +238,10 @@ def requeue_stuck_attempts():
         ).values_list("pk", flat=True)
     )
     for attempt_id in expired:
-        submit_expired(attempt_id=attempt_id)
+        try:
+            submit_expired(attempt_id=attempt_id)
+        except Exception:  # noqa: BLE001 - one bad attempt must never stop the others' sweep
+            logger.exception("Could not submit expired attempt %s; the sweep goes on", attempt_id)
     return len(stuck), len(expired)
 
 
@@ -255,9 +258,10 @@ def submit_expired(*, attempt_id):
 
 def responses_in(questions, form):
     """The raw responses to `questions` in a submitted attempt form, by question id.
-    A field for any other question (a forged form) is refused, not ignored."""
-    known = {str(q.pk) for q in questions}
+    A field for any other question, or for a part (a pair, an item) of another question,
+    is refused, not ignored: the form was forged."""
+    known = set().union(*(q.form_field_names() for q in questions))
     for name in form:
-        if name.startswith("q-") and name[2:].split("-")[0] not in known:
+        if name.startswith("q-") and name not in known:
             raise AttemptRefused(_("Une réponse porte sur une question qui ne fait pas partie de ce quiz."), status=400)
     return {str(q.pk): q.raw_from_post(form) for q in questions}

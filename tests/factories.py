@@ -133,6 +133,17 @@ def right_answers(attempt):
     return raw
 
 
+def pass_quiz(user, quiz):
+    """`user` passes `quiz` the only way a quiz step completes: an attempt with the right
+    answers, submitted and graded."""
+    from quizzes import services
+
+    attempt = services.start_attempt(user=user, quiz=quiz)
+    services.submit_attempt(user=user, attempt_id=attempt.pk, raw=right_answers(attempt))
+    services.grade_attempt(attempt.pk)
+    return attempt
+
+
 def as_form(raw):
     """Raw responses keyed by question id -> the POST data of the attempt form."""
     data = {}

@@ -128,11 +128,12 @@ def test_true_false(raw, cleaned, score):
     ("Reglement general sur la protection des donnees", "Reglement general sur la protection des donnees", "1"),
     ("règlement  GÉNÉRAL sur la   protection des données", "règlement GÉNÉRAL sur la protection des données", "1"),
     ("GDPR", "GDPR", "0"), ("RGPD 2018", "RGPD 2018", "0"),
-    ("<script>alert(1)</script>RGPD", "alert(1)RGPD", "0"), ("<b>RGPD</b>", "RGPD", "1"),
+    ("<script>alert(1)</script>RGPD", "<script>alert(1)</script>RGPD", "0"), ("<b>RGPD</b>", "<b>RGPD</b>", "0"),
+    ("RG\x00PD\u200b", "RGPD", "1"), ("\tRGPD\r\n", "RGPD", "1"), ("RGPD & co", "RGPD & co", "0"),
     (None, None, "0"), ("   ", None, "0"),
     ("x" * 501, INVALID, None), ("x" * 1_000_000, INVALID, None), (42, INVALID, None), (["RGPD"], INVALID, None),
 ])
-def test_short_answer_ignores_case_accents_spacing_and_markup(raw, cleaned, score):
+def test_short_answer_is_kept_as_typed_but_compared_without_case_accents_or_spacing(raw, cleaned, score):
     check(short(), raw, cleaned, score)
 
 

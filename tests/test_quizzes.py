@@ -209,16 +209,20 @@ def test_an_answer_to_a_question_outside_the_quiz_is_refused(quiz_setup):
     assert autosave.status_code == 400 and Attempt.objects.get(pk=attempt.pk).drafts == {}
 
 
-def test_html_in_a_text_answer_is_stripped_before_it_is_stored(quiz_setup):
+def test_a_text_answer_is_stored_as_typed_and_escaped_only_when_shown(quiz_setup):
     client, learner, quiz = quiz_setup
     attempt = start(client, quiz)
     raw = right_answers(attempt)
     short_id = next(k for k, v in raw.items() if v == "RÉSEAU")
-    raw[short_id] = "<script>alert('x')</script><b>Réseau</b>"
+    raw[short_id] = "<script>alert('x')</script>\x00 <b>Réseau</b>\u202e"
 
-    submit(client, attempt, raw)
+    response = submit(client, attempt, raw)
+    services.grade_attempt(attempt.pk)
 
-    assert Answer.objects.get(question_id=int(short_id)).payload == "alert('x')Réseau"
+    assert Answer.objects.get(question_id=int(short_id)).payload == "<script>alert('x')</script> <b>Réseau</b>"
+    html = client.get(response.url).content.decode()
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &lt;b&gt;Réseau&lt;/b&gt;" in html
+    assert "<script>alert" not in html and "&amp;lt;" not in html
 
 
 def test_someone_elses_attempt_is_a_404_and_stays_untouched(quiz_setup, client):

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "home.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "home.middleware.PrimaryKeyGuardMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
