@@ -5,9 +5,13 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from home import views as home_views
+from learners import two_factor_views
 from learners import views as learner_views
 
 urlpatterns = [
+    # The admin logs in through the site's two-step login (password, then the code when
+    # two-factor authentication is on): before the admin's URLs, so that it wins.
+    path("admin/login/", two_factor_views.login_view, {"default_next": "wagtailadmin_home"}, name="wagtailadmin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("learners.urls")),

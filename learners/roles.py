@@ -48,3 +48,21 @@ def ensure_role_groups(**kwargs):
 def permission(app_label, codename):
     """The permission, or None where it does not exist (yet, or after a test flush)."""
     return Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+
+
+def is_privileged(user):
+    """Whether `user` holds a role that reaches other people's data or the course
+    content: administrator (superuser), trainer (the trainers' group) or manager of a
+    team. These people must use two-factor authentication where it is required
+    (settings.PASSERELLE_REQUIRE_2FA). One query, whatever the role."""
+    from django.db.models import Q
+
+    from learners.models import Membership, User
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return User.objects.filter(
+        Q(groups__name=TRAINERS_GROUP) | Q(memberships__role=Membership.Role.MANAGER), pk=user.pk
+    ).exists()

@@ -1,12 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from learners import views
-from learners.forms import LoginForm
+from learners import two_factor_views, views
 
 urlpatterns = [
     path("inscription/", views.signup, name="signup"),
-    path("connexion/", auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True), name="login"),
+    path("connexion/", two_factor_views.login_view, name="login"),
+    path("connexion/code/", two_factor_views.login_code, name="login_code"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("profil/", views.profile, name="profile"),
     path("mon-espace/", views.dashboard, name="dashboard"),
@@ -15,6 +15,13 @@ urlpatterns = [
     path("etapes/<id:page_id>/temps/", views.record_time, name="record_time"),
     path("certificats/<str:code>/", views.certificate_detail, name="certificate"),
     path("certificats/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),
+    path("securite/", two_factor_views.security, name="two_factor"),
+    path("securite/commencer/", two_factor_views.start_setup, name="two_factor_start"),
+    path("securite/activer/", two_factor_views.confirm_setup, name="two_factor_setup"),
+    path("securite/codes-de-secours/", two_factor_views.recovery_codes, name="two_factor_recovery_codes"),
+    path("securite/codes-de-secours/nouveaux/", two_factor_views.new_recovery_codes, name="two_factor_new_codes"),
+    path("securite/desactiver/", two_factor_views.turn_off, name="two_factor_turn_off"),
+    path("securite/verifier/", two_factor_views.verify_session, name="two_factor_verify"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(), name="password_reset"),

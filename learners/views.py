@@ -15,7 +15,7 @@ from wagtail.models import Page
 from courses.models import CoursePage
 from courses.selectors import course_outline
 from home.views import refusal
-from learners import certificates, progress
+from learners import certificates, progress, two_factor
 from learners.forms import ProfileForm, SignupForm
 from learners.models import Certificate
 from learners.selectors import learner_dashboard
@@ -63,7 +63,7 @@ def profile(request):
             secure=settings.LANGUAGE_COOKIE_SECURE,
         )
         return response
-    return render(request, "learners/profile.html", {"form": form})
+    return render(request, "learners/profile.html", {"form": form, "two_factor_enabled": two_factor.is_enabled(request.user)})
 
 
 # --- Progress -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ PRINT_SETTINGS = (
 )
 CONFIG_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "EMAIL_BACKEND",
                     "DJANGO_SETTINGS_MODULE", "PASSERELLE_VAR_DIR", "PASSERELLE_BROKER_DIR", "CONN_MAX_AGE",
-                    "DJANGO_ALLOW_ASYNC_UNSAFE"}
+                    "DJANGO_ALLOW_ASYNC_UNSAFE", "REQUIRE_2FA"}
 
 
 def run_python(code, settings_module="config.settings.dev", **env):

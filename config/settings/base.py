@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Last: its post_migrate handler gives the trainers' group permissions that the
     # apps above create in theirs.
     "learners",
@@ -53,8 +56,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): did this session pass the second factor?
+    "django_otp.middleware.OTPMiddleware",
     "home.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Administrators, trainers and managers set up 2FA before anything else (when required).
+    "learners.middleware.TwoFactorEnforcementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "home.middleware.PrimaryKeyGuardMiddleware",
 ]
@@ -114,6 +121,17 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+
+# --- Two-factor authentication (learners.two_factor, on django-otp) -------------------
+# Offered to everyone; when required, administrators, trainers and managers must set it
+# up before they reach any other page (production turns it on).
+PASSERELLE_REQUIRE_2FA = env_bool("REQUIRE_2FA", False)
+# How long the second step of a login waits for its code after the password was accepted.
+PASSERELLE_2FA_PENDING_SECONDS = 300
+OTP_TOTP_ISSUER = "Passerelle"
+# django-otp's throttling: after n wrong codes, wait 2^(n-1) seconds (kept on on purpose).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 # --- Languages: French first, English complete ---------------------------------------
 LANGUAGE_CODE = "fr"

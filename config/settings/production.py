@@ -7,6 +7,8 @@ from .base import MIDDLEWARE, SECRET_KEY, STORAGES
 from .environment import env_bool, env_int
 
 DEBUG = False
+# Administrators, trainers and managers must use two-factor authentication.
+PASSERELLE_REQUIRE_2FA = env_bool("REQUIRE_2FA", True)
 
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
     raise ImproperlyConfigured(
