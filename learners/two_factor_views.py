@@ -10,13 +10,13 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from home.redirects import local_path, requested_next
 from learners import two_factor
 from learners.forms import ConfirmIdentityForm, LoginCodeForm, LoginForm, OneTimeCodeForm
 
@@ -32,17 +32,7 @@ def login_pages():
 
 def safe_target(request, target):
     """`target` if it is a page of this site other than a login page, else None."""
-    if not target or not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return None
-    if urlsplit(target).path in login_pages():
-        return None
-    return target
-
-
-def requested_next(request, default):
-    return safe_target(request, request.POST.get("next") or request.GET.get("next")) or resolve_url(default)
+    return local_path(request, target, excluded=login_pages())
 
 
 def target_for_logged_in_visitor(request):
@@ -74,13 +64,13 @@ def login_view(request, default_next=None):
     form = LoginForm(request, data=request.POST if request.method == "POST" else None)
     if form.is_valid():
         user = form.get_user()
-        next_url = requested_next(request, default_next or settings.LOGIN_REDIRECT_URL)
+        next_url = requested_next(request, resolve_url(default_next or settings.LOGIN_REDIRECT_URL), excluded=login_pages())
         if two_factor.is_enabled(user):
             two_factor.begin_pending_login(request, user=user, next_url=next_url)
             return redirect("login_code")
         login(request, user)
         return redirect(next_url)
-    next_url = safe_target(request, request.POST.get("next") or request.GET.get("next"))
+    next_url = requested_next(request, "", excluded=login_pages())
     return render(request, "registration/login.html", {"form": form, "next": next_url or ""})
 
 

@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -7,13 +5,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
 from courses.models import CoursePage
 from courses.selectors import course_outline
+from home.redirects import requested_next
 from home.views import refusal
 from learners import certificates, progress, two_factor
 from learners.forms import ProfileForm, SignupForm
@@ -21,30 +19,17 @@ from learners.models import Certificate
 from learners.selectors import learner_dashboard
 
 
-def safe_next_url(request, default="/"):
-    """Where `?next=` (or a posted `next`) asks to go, if it is a path of this site other
-    than the page being answered; `default` otherwise. Never a view name, a URL of another
-    site or a loop back to the same page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    is_local_path = target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    if is_local_path and urlsplit(target).path != request.path:
-        return target
-    return default
-
-
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
-        return HttpResponseRedirect(safe_next_url(request))
+        return HttpResponseRedirect(requested_next(request, "/"))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Bienvenue, %(name)s ! Votre compte est créé.") % {"name": user.first_name})
-        return HttpResponseRedirect(safe_next_url(request))
-    return render(request, "registration/signup.html", {"form": form, "next": safe_next_url(request, "")})
+        return HttpResponseRedirect(requested_next(request, "/"))
+    return render(request, "registration/signup.html", {"form": form, "next": requested_next(request, "")})
 
 
 @login_required
