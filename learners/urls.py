@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from learners import views
+from learners.throttling import rate_limited
 from learners.forms import LoginForm
 
 urlpatterns = [
@@ -17,7 +18,7 @@ urlpatterns = [
     path("certificats/<str:code>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/oubli/", rate_limited("password_reset")(auth_views.PasswordResetView.as_view()), name="password_reset"),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "mot-de-passe/nouveau/<uidb64>/<token>/",
