@@ -366,7 +366,7 @@ def expires_of(cache, key):
         return cursor.fetchone()[0]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_database_cache_counts_every_increment_from_concurrent_requests(settings):
     # given the database cache the rate limits use by default, with a counter for an hour
     settings.CACHES = {**settings.CACHES, "counting": {"BACKEND": "learners.throttling.CountingDatabaseCache",
