@@ -14,6 +14,7 @@ class LearnersConfig(AppConfig):
         from learners.roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, sender=self)
+        post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="learners-cache-tables")
         content_changes.connect()
         user_logged_in.connect(remember_admin_access, dispatch_uid="learners-admin-access")
 
@@ -23,3 +24,11 @@ def remember_admin_access(sender, request, user, **kwargs):
     every page for learners (the admin itself checks permissions on each request)."""
     if request is not None and hasattr(request, "session"):
         request.session["can_access_admin"] = user.has_perm("wagtailadmin.access_admin")
+
+
+def create_cache_tables(sender, using="default", verbosity=1, **kwargs):
+    """`migrate` also creates the tables of database caches (the rate-limit counters by
+    default), so a fresh `make run` needs no extra step; existing tables are left alone."""
+    from django.core.management import call_command
+
+    call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))

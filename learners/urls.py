@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from learners import two_factor_views, views
+from learners.throttling import rate_limited
 
 urlpatterns = [
     path("inscription/", views.signup, name="signup"),
@@ -24,7 +25,7 @@ urlpatterns = [
     path("securite/verifier/", two_factor_views.verify_session, name="two_factor_verify"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
-    path("mot-de-passe/oubli/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("mot-de-passe/oubli/", rate_limited("password_reset")(auth_views.PasswordResetView.as_view()), name="password_reset"),
     path("mot-de-passe/oubli/envoye/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "mot-de-passe/nouveau/<uidb64>/<token>/",

@@ -17,6 +17,7 @@ from learners import certificates, progress, two_factor
 from learners.forms import ProfileForm, SignupForm
 from learners.models import Certificate
 from learners.selectors import learner_dashboard
+from learners.throttling import rate_limited
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,6 +126,7 @@ def certificate_pdf(request, code):
     return response
 
 
+@rate_limited("certificate_verify")
 def certificate_verify(request, code=None):
     """Public: anyone with a code can check that a certificate is genuine and valid."""
     typed = code or request.GET.get("code", "")

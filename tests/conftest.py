@@ -36,6 +36,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 )
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(settings, request):
+    """Each test starts with no rate-limit counters: a key prefix of its own in the
+    "ratelimit" cache (a Redis database may be shared with the broker: never flushed).
+    Login failures are rows of the test database, rolled back after each test."""
+    settings.RATELIMIT_CACHE_PREFIX = f"rl:{request.node.nodeid}:{os.getpid()}:"
+
+
 @pytest.fixture
 def demo_course(db):
     """The French demo course with its quizzes, as `manage.py load_demo_course` loads it."""

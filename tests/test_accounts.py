@@ -84,7 +84,8 @@ def test_password_reset_sends_a_link_that_sets_a_new_password(client):
     form_url = client.get(link).url  # Django swaps the token for a session value
     response = client.post(form_url, {"new_password1": "nouveau-secret-42", "new_password2": "nouveau-secret-42"})
     assert response.status_code == 302
-    assert client.login(email="sam@example.org", password="nouveau-secret-42")
+    client.post("/comptes/connexion/", {"username": "sam@example.org", "password": "nouveau-secret-42"})
+    assert "_auth_user_id" in client.session
 
 
 def test_password_reset_for_an_unknown_address_reveals_nothing(client):

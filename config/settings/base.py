@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "polymorphic",
+    "axes",
+    "django_ratelimit",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "learners.middleware.TwoFactorEnforcementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "home.middleware.PrimaryKeyGuardMiddleware",
+    # Last: turns a login refused by the axes backend into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -118,6 +122,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# The axes backend only refuses locked-out logins (it needs the request: every login form
+# passes it); the model backend checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -132,6 +139,53 @@ OTP_TOTP_ISSUER = "Passerelle"
 # django-otp's throttling: after n wrong codes, wait 2^(n-1) seconds (kept on on purpose).
 OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
+
+# --- Throttling (learners/throttling.py) ----------------------------------------------
+# Failed logins (site and admin), counted in the database by django-axes: an account is
+# locked after 5 failures, an address after 20 (on any accounts). Lockouts last 1 minute,
+# then 5, 15 and 60 for each new lockout of the same account or address within 24 hours.
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20)
+AXES_HANDLER = "learners.throttling.LoginAttemptsHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each counted on its own
+AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = "learners.throttling.login_cool_off"
+AXES_USERNAME_FORM_FIELD = "username"  # the e-mail, in Django's login forms
+AXES_USERNAME_CALLABLE = "learners.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "learners.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "learners.throttling.login_lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Tries during a lockout are refused without counting: the lockout ends when announced,
+# and each lockout is one line of the failure log, which the growing cool-off counts.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = True  # no record of successful logins (personal data we do not need)
+AXES_VERBOSE = False
+# Behind reverse proxies, how many of them append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# --- Caches -------------------------------------------------------------------------
+# Rate-limit counters (password-reset mails, certificate look-ups) live in their own
+# cache, shared by every web process: a table of the database by default (no server;
+# an atomic increment, see CountingDatabaseCache), Redis when REDIS_URL is set.
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "passerelle"}
+        if REDIS_URL
+        else {
+            "BACKEND": "learners.throttling.CountingDatabaseCache",
+            "LOCATION": "passerelle_ratelimit_cache",
+            # Culling would drop live counters: the table only holds this hour's keys.
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        }
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# django-ratelimit warns about any cache it does not list; both of ours increment
+# atomically (Redis INCR; CountingDatabaseCache locks the row).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 # --- Languages: French first, English complete ---------------------------------------
 LANGUAGE_CODE = "fr"
