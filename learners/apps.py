@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class LearnersConfig(AppConfig):
     name = "learners"
+    default = True  # this module holds another AppConfig (PasserelleUsersConfig, below)
     verbose_name = _("Apprenants et organisations")
 
     def ready(self):
@@ -23,3 +25,11 @@ def remember_admin_access(sender, request, user, **kwargs):
     every page for learners (the admin itself checks permissions on each request)."""
     if request is not None and hasattr(request, "session"):
         request.session["can_access_admin"] = user.has_perm("wagtailadmin.access_admin")
+
+
+class PasserelleUsersConfig(WagtailUsersAppConfig):
+    """Wagtail's users app, whose user screens record role changes and deletions in the
+    audit log (INSTALLED_APPS lists this instead of "wagtail.users")."""
+
+    default = False
+    user_viewset = "learners.viewsets.AuditedUserViewSet"
