@@ -47,6 +47,14 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     admin gets settings.ADMIN_CONTENT_SECURITY_POLICY. A view decorated with django-csp's
     @csp(...) still chooses its own."""
 
+    def process_response(self, request, response):
+        if getattr(request, "is_dummy", False):
+            # Wagtail renders a preview through the middleware again, on a made-up
+            # request for the page's public URL; the real admin request around it
+            # sets the header (with the admin's policy).
+            return response
+        return super().process_response(request, response)
+
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only=report_only)
         if not report_only and parts.config is None and is_admin_path(request.path_info):

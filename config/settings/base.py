@@ -5,7 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONE, SELF
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 from wagtail.embeds import oembed_providers
 
@@ -203,6 +203,9 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_USER_CUSTOM_FIELDS = ["preferred_language"]
+# No avatars from gravatar.com: the admin would send a hash of each person's e-mail
+# address to another site (and the admin's img-src allows this site only).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Lesson videos: only these providers are accepted (their oEmbed answer is a bare
 # <iframe>, no script), and only their players may be framed (CSP frame-src below).
@@ -230,10 +233,16 @@ CONTENT_SECURITY_POLICY = {
 }
 # The Wagtail admin (every URL under /admin/, page previews included) gets its own
 # policy: home.middleware.ContentSecurityPolicyMiddleware picks it by path. What it
-# adds to the public one was measured in Chromium (tests/test_headers.py).
+# adds to the public one was measured in Chromium (tests/test_headers.py, README):
 ADMIN_CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        # Wagtail 8 still writes <script> elements into its forms (date pickers, inline
+        # panels such as a question's choices, multiple choosers): no hash can follow
+        # every field, language and release. Scripts still come from this site only.
+        "script-src": [SELF, UNSAFE_INLINE],
+        # The page editor, StreamField and its menus set style attributes and elements.
+        "style-src": [SELF, UNSAFE_INLINE],
         # The preview panel shows the page in an <iframe> of the admin itself.
         "frame-src": [SELF, *VIDEO_PLAYER_ORIGINS],
         "frame-ancestors": [SELF],
@@ -243,7 +252,6 @@ ADMIN_CONTENT_SECURITY_POLICY = {
 # the site and anything it embeds; the video players may go full screen.
 PERMISSIONS_POLICY = {
     "accelerometer": [],
-    "ambient-light-sensor": [],
     "autoplay": [],
     "browsing-topics": [],
     "camera": [],
