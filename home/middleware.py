@@ -1,8 +1,11 @@
 import re
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import Http404
+from django.urls import reverse
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 
 from home.converters import IdConverter
 
@@ -37,6 +40,72 @@ class LanguageMiddleware:
         if user is not None and user.is_authenticated and user.preferred_language in self.supported:
             return user.preferred_language
         return settings.LANGUAGE_CODE
+
+
+def is_admin_path(path):
+    """True for the Wagtail admin's URLs (page previews included)."""
+    return path.startswith(reverse("wagtailadmin_home"))
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the admin's own policy.
+
+    Pages of the public site get settings.CONTENT_SECURITY_POLICY; every URL under the
+    admin gets settings.ADMIN_CONTENT_SECURITY_POLICY. A view decorated with django-csp's
+    @csp(...) still chooses its own."""
+
+    def process_response(self, request, response):
+        if getattr(request, "is_dummy", False):
+            # Wagtail renders a preview through the middleware again, on a made-up
+            # request for the page's public URL; the real admin request around it
+            # sets the header (with the admin's policy).
+            return response
+        return super().process_response(request, response)
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if not report_only and parts.config is None and is_admin_path(request.path_info):
+            parts.config = settings.ADMIN_CONTENT_SECURITY_POLICY["DIRECTIVES"]
+        return parts
+
+
+def permissions_policy_header(features):
+    """{"camera": [], "fullscreen": ["self", "https://x"]} -> 'camera=(), fullscreen=(self "https://x")'."""
+    def allowlist(origins):
+        return " ".join(origin if origin == "self" else f'"{origin}"' for origin in origins)
+
+    return ", ".join(f"{feature}=({allowlist(origins)})" for feature, origins in features.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Adds settings.PERMISSIONS_POLICY as the Permissions-Policy header of every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy_header(settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+class PrivateResponsesMiddleware:
+    """Nothing shown to a logged-in person is kept by a browser or a proxy cache.
+
+    Every response to an authenticated user gets `Cache-Control: private, no-store`,
+    unless its view set Cache-Control itself. Pages for anonymous visitors are left
+    as they are (cacheable)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if "Cache-Control" not in response.headers and user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class PrimaryKeyGuardMiddleware:

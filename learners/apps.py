@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class LearnersConfig(AppConfig):
     name = "learners"
+    default = True  # this module holds another AppConfig (PasserelleUsersConfig, below)
     verbose_name = _("Apprenants et organisations")
 
     def ready(self):
@@ -32,3 +34,11 @@ def create_cache_tables(sender, using="default", verbosity=1, **kwargs):
     from django.core.management import call_command
 
     call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
+
+
+class PasserelleUsersConfig(WagtailUsersAppConfig):
+    """Wagtail's users app, whose user screens record role changes and deletions in the
+    audit log (INSTALLED_APPS lists this instead of "wagtail.users")."""
+
+    default = False
+    user_viewset = "learners.viewsets.AuditedUserViewSet"

@@ -5,7 +5,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
+from wagtail.embeds import oembed_providers
 
 from .environment import env_bool, env_int, env_list, env_str
 
@@ -26,7 +28,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.typed_table_block",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    # wagtail.users, with the audit log on its user screens (learners/apps.py).
+    "learners.apps.PasserelleUsersConfig",
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -47,6 +50,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     # Last: its post_migrate handler gives the trainers' group permissions that the
     # apps above create in theirs.
     "learners",
@@ -54,12 +58,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "home.middleware.ContentSecurityPolicyMiddleware",
+    "home.middleware.PermissionsPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): did this session pass the second factor?
     "django_otp.middleware.OTPMiddleware",
+    "home.middleware.PrivateResponsesMiddleware",
     "home.middleware.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Administrators, trainers and managers set up 2FA before anything else (when required).
@@ -269,6 +276,73 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAIL_USER_CUSTOM_FIELDS = ["preferred_language"]
+# No avatars from gravatar.com: the admin would send a hash of each person's e-mail
+# address to another site (and the admin's img-src allows this site only).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Lesson videos: only these providers are accepted (their oEmbed answer is a bare
+# <iframe>, no script), and only their players may be framed (CSP frame-src below).
+VIDEO_PLAYER_ORIGINS = ["https://www.youtube.com", "https://player.vimeo.com"]
+WAGTAILEMBEDS_FINDERS = [
+    {"class": "wagtail.embeds.finders.oembed", "providers": [oembed_providers.youtube, oembed_providers.vimeo]}
+]
+
+# --- Security headers (README, "Security") ------------------------------------------
+# Content-Security-Policy of the public site (django-csp): nothing inline, nothing from
+# elsewhere but the video players.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "frame-src": VIDEO_PLAYER_ORIGINS,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The Wagtail admin (every URL under /admin/, page previews included) gets its own
+# policy: home.middleware.ContentSecurityPolicyMiddleware picks it by path. What it
+# adds to the public one was measured in Chromium (tests/test_headers.py, README):
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        # Wagtail 8 still writes <script> elements into its forms (date pickers, inline
+        # panels such as a question's choices, multiple choosers): no hash can follow
+        # every field, language and release. Scripts still come from this site only.
+        "script-src": [SELF, UNSAFE_INLINE],
+        # The page editor, StreamField and its menus set style attributes and elements.
+        "style-src": [SELF, UNSAFE_INLINE],
+        # The preview panel shows the page in an <iframe> of the admin itself.
+        "frame-src": [SELF, *VIDEO_PLAYER_ORIGINS],
+        "frame-ancestors": [SELF],
+    }
+}
+# Permissions-Policy: powerful browser features nobody here uses are switched off for
+# the site and anything it embeds; the video players may go full screen.
+PERMISSIONS_POLICY = {
+    "accelerometer": [],
+    "autoplay": [],
+    "browsing-topics": [],
+    "camera": [],
+    "display-capture": [],
+    "fullscreen": ["self", *VIDEO_PLAYER_ORIGINS],
+    "geolocation": [],
+    "gyroscope": [],
+    "hid": [],
+    "idle-detection": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "screen-wake-lock": [],
+    "serial": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 LOGGING = {
     "version": 1,
