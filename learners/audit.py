@@ -14,6 +14,8 @@ Events are never changed or deleted; administrators read them in the admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from home.client import client_address
+
 
 class Action(models.TextChoices):
     # An administrator set the revocation date of a certificate (details: reason).
@@ -57,18 +59,8 @@ def record(*, actor, action, target=None, target_label=None, request=None, **det
         target_id=str(target.pk) if target is not None else "",
         target_label=(target_label if target_label is not None else str(target) if target is not None else "")[:300],
         details=details,
-        ip_address=client_ip(request),
+        ip_address=client_address(request) if request is not None else None,
     )
-
-
-def client_ip(request):
-    """The address the request came from, as the web server saw it (REMOTE_ADDR).
-
-    X-Forwarded-For is not read: anyone can write it. Behind a reverse proxy, have the
-    proxy (or the WSGI server) set REMOTE_ADDR to the client's address."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 # --- What changed: the events the admin screens record ---------------------------------

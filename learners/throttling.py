@@ -13,7 +13,6 @@ Both answer with the same page: HTTP 429, what is blocked, and when to try again
 """
 
 import base64
-import ipaddress
 import math
 import pickle
 from dataclasses import dataclass
@@ -33,34 +32,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django_ratelimit.core import get_usage
 
+from home.client import client_address
+
 # --- Logins (django-axes) -------------------------------------------------------------
 
 # The n-th lockout of an account or an address within LOCKOUT_MEMORY lasts COOL_OFF_STEPS[n-1]
 # (the last step for every lockout after that).
 COOL_OFF_STEPS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1))
 LOCKOUT_MEMORY = timedelta(hours=24)
-
-
-def client_address(request):
-    """The address of the person making the request: REMOTE_ADDR, or, behind
-    `TRUSTED_PROXY_COUNT` reverse proxies, the entry the outermost of them appended to
-    X-Forwarded-For (entries further left are whatever the client sent: never trusted)."""
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if len(forwarded) >= proxies and is_ip_address(forwarded[-proxies]):
-            return forwarded[-proxies]
-    remote = request.META.get("REMOTE_ADDR", "")
-    return remote if is_ip_address(remote) else None
-
-
-def is_ip_address(text):
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def login_username(request, credentials):

@@ -28,6 +28,7 @@ from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from learners import audit
 from learners.models import User
 from learners.roles import is_privileged
 
@@ -92,10 +93,11 @@ def pending_setup(user):
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
 
 
-def confirm_setup(*, user, code):
+def confirm_setup(*, user, code, request=None):
     """Confirm the device being set up with a first code from the app. On success the new
-    device replaces any earlier one and fresh recovery codes replace the old ones, all in
-    one transaction; returns (device, recovery codes). Raises CodeRefused otherwise."""
+    device replaces any earlier one and fresh recovery codes replace the old ones, and the
+    audit log records it, all in one transaction; returns (device, recovery codes).
+    Raises CodeRefused otherwise."""
     with transaction.atomic():
         device = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=False).order_by("-pk").first()
         if device is None:
@@ -106,6 +108,7 @@ def confirm_setup(*, user, code):
             device.confirmed = True
             device.save(update_fields=["confirmed"])
             codes = replace_recovery_codes(user=user)
+            audit.record(actor=user, action=audit.Action.TWO_FACTOR_ENABLED, target=user, request=request)
     # Raised after the commit: a wrong code's failure count must be kept (throttling).
     if refusal is not None:
         raise CodeRefused(refusal)
@@ -127,11 +130,13 @@ def replace_recovery_codes(*, user):
     return [f"{token[:4]}-{token[4:]}" for token in tokens]
 
 
-def turn_off(*, user):
-    """Remove every device of `user` (app and recovery codes). Callers check may_turn_off()."""
+def turn_off(*, user, request=None):
+    """Remove every device of `user` (app and recovery codes) and record it in the audit
+    log, in one transaction. Callers check may_turn_off()."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
+        audit.record(actor=user, action=audit.Action.TWO_FACTOR_DISABLED, target=user, request=request)
 
 
 # --- What the setup page shows ----------------------------------------------------------

@@ -145,7 +145,7 @@ def confirm_setup(request):
     form = OneTimeCodeForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            device, codes = two_factor.confirm_setup(user=request.user, code=form.cleaned_data["code"])
+            device, codes = two_factor.confirm_setup(user=request.user, code=form.cleaned_data["code"], request=request)
         except two_factor.CodeRefused as refusal:
             form.add_error("code", refusal.message)
         else:
@@ -200,7 +200,7 @@ def turn_off(request):
     may_turn_off = two_factor.may_turn_off(request.user)
     form = ConfirmIdentityForm(request.POST if request.method == "POST" else None, request=request)
     if form.is_valid():
-        two_factor.turn_off(user=request.user)
+        two_factor.turn_off(user=request.user, request=request)
         if may_turn_off:
             messages.success(request, _("La double authentification est désactivée."))
             return redirect("two_factor")

@@ -144,6 +144,20 @@ def pass_quiz(user, quiz):
     return attempt
 
 
+def complete_course(user, course):
+    """`user`, enrolled, completes every step of `course` by its own rule: each lesson
+    marked done, each quiz passed."""
+    from courses.selectors import course_outline
+    from learners import progress
+    from quizzes.models import QuizPage
+
+    for step in course_outline(course).steps:
+        if isinstance(step, QuizPage):
+            pass_quiz(user, step)
+        else:
+            progress.record_step_completed(user=user, page=step)
+
+
 def as_form(raw):
     """Raw responses keyed by question id -> the POST data of the attempt form."""
     data = {}

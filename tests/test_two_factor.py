@@ -12,6 +12,8 @@ from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from learners import two_factor
+from learners.audit import Action
+from learners.models import AuditEvent
 from learners.models import Membership, Organisation, Team
 from learners.roles import TRAINERS_GROUP
 from tests.factories import make_user
@@ -116,6 +118,9 @@ def test_a_learner_turns_two_factor_on_with_a_first_code_and_sees_ten_recovery_c
     assert response.status_code == 302 and response.url == "/comptes/securite/codes-de-secours/"
     assert two_factor.is_enabled(learner)
     assert client.session["otp_device_id"] == device.persistent_id
+    assert list(AuditEvent.objects.values_list("action", "actor", "target_id")) == [
+        (Action.TWO_FACTOR_ENABLED, learner.pk, str(learner.pk))
+    ]
     page = client.get("/comptes/securite/codes-de-secours/").content.decode()
     shown = re.findall(r"<code>([a-z2-7]{4}-[a-z2-7]{4})</code>", page)
     assert len(shown) == 10
@@ -181,6 +186,7 @@ def test_a_learner_turns_two_factor_off_with_a_current_code(client):
     # then the app and the recovery codes are gone
     assert response.status_code == 302 and response.url == SECURITY
     assert not two_factor.is_enabled(learner) and two_factor.recovery_codes_left(learner) == 0
+    assert AuditEvent.objects.filter(action=Action.TWO_FACTOR_DISABLED, actor=learner).count() == 1
 
 
 def test_turning_two_factor_off_without_password_or_code_is_refused_with_a_message(client):

@@ -159,7 +159,7 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURES_PER_ACCOUNT
 AXES_COOLOFF_TIME = "learners.throttling.login_cool_off"
 AXES_USERNAME_FORM_FIELD = "username"  # the e-mail, in Django's login forms
 AXES_USERNAME_CALLABLE = "learners.throttling.login_username"
-AXES_CLIENT_IP_CALLABLE = "learners.throttling.client_address"
+AXES_CLIENT_IP_CALLABLE = "home.client.client_address"
 AXES_LOCKOUT_CALLABLE = "learners.throttling.login_lockout_response"
 AXES_RESET_ON_SUCCESS = True
 # Tries during a lockout are refused without counting: the lockout ends when announced,
