@@ -18,7 +18,8 @@ from home.client import client_address
 
 
 class Action(models.TextChoices):
-    # An administrator set the revocation date of a certificate (details: reason).
+    # An administrator set the revocation date of a certificate, or the platform revoked
+    # one it should not have issued (no actor; details: reason).
     CERTIFICATE_REVOKED = "certificate_revoked", _("Certificat révoqué")
     # An administrator cleared the revocation date: the certificate is valid again.
     CERTIFICATE_REINSTATED = "certificate_reinstated", _("Certificat rétabli")
@@ -28,13 +29,15 @@ class Action(models.TextChoices):
     REGRADE = "regrade", _("Nouvelle correction")
     # A grader replaced the computed score of an answer or attempt (planned).
     SCORE_OVERRIDE = "score_override", _("Note modifiée à la main")
+    # A step marked completed without meeting its rule was reopened (details: step, course).
+    COMPLETION_WITHDRAWN = "completion_withdrawn", _("Étape rouverte")
     # Someone exported learners' data (planned: manager exports, data-rights requests).
     EXPORT = "export", _("Export de données")
     # A user's groups, superuser or staff status changed (details: before, after).
     ROLE_CHANGED = "role_changed", _("Rôle modifié")
     # An account was deleted (the target label keeps the e-mail address).
     ACCOUNT_DELETED = "account_deleted", _("Compte supprimé")
-    # Two-factor authentication switched on or off for an account (planned).
+    # Two-factor authentication switched on or off for an account (by its owner).
     TWO_FACTOR_ENABLED = "two_factor_enabled", _("Double authentification activée")
     TWO_FACTOR_DISABLED = "two_factor_disabled", _("Double authentification désactivée")
 

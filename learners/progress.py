@@ -13,14 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
+from courses.models import CoursePage
 from courses.selectors import course_of, course_outline
-from learners import certificates
-from learners.models import Enrollment, ModuleProgress, StepProgress
+from learners import audit, certificates
+from learners.models import Certificate, Enrollment, ModuleProgress, StepProgress
 
 COMPLETED = StepProgress.Status.COMPLETED
 # A time report can never claim more than the time since the previous one, nor more
 # than this (the page reports every minute while the learner is active).
 MAX_SECONDS_PER_REPORT = 120
+# Stored on the certificate (shown on its public page), in the platform's language.
+UNEARNED_CERTIFICATE_REASON = "Délivré avant que tous les quiz de la formation soient réussis."
 
 
 class ProgressRefused(Exception):
@@ -210,6 +213,41 @@ def record_time_spent(*, user, page, seconds):
             time_spent_seconds=F("time_spent_seconds") + seconds
         )
     return seconds
+
+
+def unearned_completions():
+    """Step rows marked completed whose step's own rule is not met: quizzes marked done
+    through the lessons' "J'ai terminé" before the progress door asked the rule. One
+    check per completed row: for the repair command, not for pages."""
+    rows = list(StepProgress.objects.filter(status=COMPLETED).select_related("user"))
+    steps = Page.objects.filter(pk__in={row.step_id for row in rows}).specific().in_bulk()
+    return [row for row in rows if row.step_id in steps and not steps[row.step_id].completion_earned(row.user)]
+
+
+@transaction.atomic
+def withdraw_unearned_completions():
+    """Reopen every unearned completion (marked viewed again), recount the courses
+    concerned, and revoke the certificates those learners were issued for them, each
+    with a reason and an audit event. Returns (completions reopened, certificates
+    revoked). A second run finds nothing to do."""
+    rows = unearned_completions()
+    for row in rows:
+        StepProgress.objects.filter(pk=row.pk).update(status=StepProgress.Status.VIEWED, completed_at=None, score=None)
+        audit.record(actor=None, action=audit.Action.COMPLETION_WITHDRAWN, target=row.user,
+                     step=row.step_id, course=row.course_id)
+    affected = {(row.user_id, row.course_id) for row in rows}
+    for course_id in {course_id for _user_id, course_id in affected}:
+        recount_course(CoursePage.objects.get(pk=course_id))
+    revoked = 0
+    for certificate in Certificate.objects.select_for_update().filter(revoked_at__isnull=True, course__isnull=False):
+        if (certificate.user_id, certificate.course_id) in affected:
+            certificate.revoked_at = timezone.now()
+            certificate.revocation_reason = UNEARNED_CERTIFICATE_REASON
+            certificate.save(update_fields=["revoked_at", "revocation_reason"])
+            audit.record(actor=None, action=audit.Action.CERTIFICATE_REVOKED, target=certificate,
+                         reason=UNEARNED_CERTIFICATE_REASON)
+            revoked += 1
+    return len(rows), revoked
 
 
 def recount_course(course):

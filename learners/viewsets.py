@@ -1,5 +1,5 @@
 """Admin screens for learners' records. Certificates are issued by the platform only:
-administrators may search them and revoke one (date and reason), never create one.
+administrators may search them and revoke one (date and reason), never create or delete one.
 Revocations, role changes and account deletions made here go to the audit log, in the
 same transaction as the change; the log itself is a read-only screen for superusers."""
 
@@ -19,13 +19,17 @@ from learners.models import AuditEvent, Certificate
 
 
 class IssuedOnlyPolicy(ModelPermissionPolicy):
-    """Model permissions, except that nobody may add a record by hand."""
+    """Model permissions, except that nobody may add a record by hand, nor delete one:
+    a certificate is issued by the platform and withdrawn by revocation (dated, with a
+    reason, in the audit log), so its verification page always has an answer."""
+
+    refused = {"add", "delete"}
 
     def user_has_permission(self, user, action):
-        return action != "add" and super().user_has_permission(user, action)
+        return action not in self.refused and super().user_has_permission(user, action)
 
     def user_has_any_permission(self, user, actions):
-        return super().user_has_any_permission(user, [action for action in actions if action != "add"])
+        return super().user_has_any_permission(user, [action for action in actions if action not in self.refused])
 
 
 class CertificateEditView(SnippetEditView):

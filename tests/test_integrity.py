@@ -240,3 +240,32 @@ def test_sign_up_keeps_a_good_next(client):
 def test_the_sign_up_page_never_redirects_a_signed_in_person_to_itself(learner_client):
     response = learner_client.get("/comptes/inscription/?next=/comptes/inscription/")
     assert (response.status_code, response.url) == (302, "/")
+
+
+def test_completions_written_before_the_rule_are_reopened_and_their_certificate_revoked(course_with_quiz, client):
+    # given a certificate obtained the old way: the quiz step written "completed" directly
+    from django.core.management import call_command
+
+    from learners.models import AuditEvent
+
+    client_, learner, course, quiz = course_with_quiz
+    for lesson in LessonPage.objects.descendant_of(course):
+        complete(client_, lesson)
+    StepProgress.objects.create(user=learner, step_id=quiz.pk, course=course, status=StepProgress.Status.COMPLETED,
+                                completed_at=timezone.now())
+    progress.recount_course(course)
+    certificate = Certificate.objects.get(user=learner)
+    honest = make_user()
+    enrolled_client(client.__class__(), honest, course)
+
+    # when an operator runs the repair command, twice
+    call_command("check_completions", "--fix")
+    call_command("check_completions", "--fix")
+
+    # then the quiz step is open again, the course incomplete, the certificate revoked once, all audited
+    assert StepProgress.objects.get(user=learner, step_id=quiz.pk).status == StepProgress.Status.VIEWED
+    assert Enrollment.objects.get(user=learner).completed_at is None
+    certificate.refresh_from_db()
+    assert not certificate.is_valid and "quiz" in certificate.revocation_reason
+    assert sorted(AuditEvent.objects.values_list("action", flat=True)) == ["certificate_revoked", "completion_withdrawn"]
+    assert "révoqué" in client.get(f"/verifier-un-certificat/{certificate.code}/").content.decode()

@@ -427,6 +427,9 @@ def test_an_administrator_revokes_a_certificate_and_the_public_page_says_so(clie
     edit = f"/admin/snippets/learners/certificate/edit/{certificate.pk}/"
     assert client.get("/admin/snippets/learners/certificate/").status_code == 200
     assert client.get("/admin/snippets/learners/certificate/add/").status_code in (302, 403)
+    delete = f"/admin/snippets/learners/certificate/delete/{certificate.pk}/"
+    assert client.get(delete).status_code in (302, 403) and client.post(delete).status_code in (302, 403)
+    assert Certificate.objects.filter(pk=certificate.pk).exists()  # withdrawn by revocation only
 
     response = client.post(edit, {"revoked_at": "2026-11-20 10:00", "revocation_reason": "Fraude constatée."})
 
