@@ -16,6 +16,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("learners.urls")),
     path("quiz/", include("quizzes.urls")),
+    path("organisations/", include("learners.organisation_urls")),
     path("verifier-un-certificat/", learner_views.certificate_verify, name="certificate_verify_form"),
     path("verifier-un-certificat/<str:code>/", learner_views.certificate_verify, name="certificate_verify"),
     path("langue/", include("django.conf.urls.i18n")),

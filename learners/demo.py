@@ -35,8 +35,13 @@ def create_demo_accounts():
     team, _ = Team.objects.get_or_create(organisation=organisation, name="Communication")
     users = {account: upsert_user(account) for account in DEMO_ACCOUNTS}
 
-    Membership.objects.update_or_create(user=users[LEARNER], team=team, defaults={"role": Membership.Role.LEARNER})
-    Membership.objects.update_or_create(user=users[MANAGER], team=team, defaults={"role": Membership.Role.MANAGER})
+    Membership.objects.update_or_create(
+        user=users[LEARNER], organisation=organisation, team=team, defaults={"role": Membership.Role.LEARNER}
+    )
+    # The demo manager runs the whole organisation (no team).
+    Membership.objects.update_or_create(
+        user=users[MANAGER], organisation=organisation, team=None, defaults={"role": Membership.Role.MANAGER}
+    )
     users[TRAINER].groups.add(Group.objects.get(name=TRAINERS_GROUP))
     return DEMO_ACCOUNTS
 

@@ -80,8 +80,9 @@ def make_trainer(**fields):
 
 def make_manager(**fields):
     manager = make_user(**fields)
-    team = Team.objects.create(organisation=Organisation.objects.create(name="Asso", slug="asso"), name="Com")
-    Membership.objects.create(user=manager, team=team, role=Membership.Role.MANAGER)
+    organisation = Organisation.objects.create(name="Asso", slug="asso")
+    team = Team.objects.create(organisation=organisation, name="Com")
+    Membership.objects.create(user=manager, organisation=organisation, team=team, role=Membership.Role.MANAGER)
     return manager
 
 
