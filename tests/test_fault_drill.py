@@ -6,9 +6,11 @@ Everything that talks to the broker is a real process pointed at a private
 `redis-server` that the test starts, crashes (SIGKILL, nothing saved: the messages it
 held are lost, as in a real crash) and starts again, empty, on the same port. The web
 server is gunicorn; the worker runs beat inside it (`-B`), so the sweep that recovers
-lost messages is the one production runs, not a call made by the test.
+lost messages is the one production runs, not a call made by the test. A second drill
+freezes the broker instead (SIGSTOP): connections stay open and nothing answers.
 
-DRILL_OUTAGE_SECONDS (default 60) sets how long the broker stays down."""
+DRILL_OUTAGE_SECONDS (default 60) sets how long the broker stays down, and
+DRILL_FREEZE_SECONDS (default 20) how long it stays frozen."""
 
 import os
 import re
@@ -85,7 +87,11 @@ class RedisServer:
              "--save", "", "--appendonly", "no", "--dir", str(self.folder)],
             stdout=self.log, stderr=subprocess.STDOUT,
         )
-        wait_for(self.answers, timeout=15, interval=0.1, message=f"redis-server on port {self.port}")
+        try:
+            wait_for(self.answers, timeout=15, interval=0.1, message=f"redis-server on port {self.port}")
+        except BaseException:  # pytest's failure included: leave no server behind
+            self.stop()
+            raise
         return self
 
     def answers(self):
@@ -110,6 +116,7 @@ class RedisServer:
 
     def stop(self):
         if self.process and self.process.poll() is None:
+            self.thaw()
             self.crash()
 
 
@@ -136,7 +143,11 @@ class WebServer:
              "--workers", "2", "--threads", "4", "--timeout", "60", "--access-logfile", "-"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
-        wait_for(self.answers, timeout=60, interval=0.2, message="gunicorn to answer")
+        try:
+            wait_for(self.answers, timeout=60, interval=0.2, message="gunicorn to answer")
+        except BaseException:  # pytest's failure included: leave no server behind
+            self.stop()
+            raise
         return self
 
     def answers(self):
