@@ -34,5 +34,5 @@ def submit_expired_attempt(attempt_id):
 
 @shared_task(name="quizzes.tasks.requeue_stuck_attempts", autoretry_for=TRANSIENT_DATABASE_ERRORS, max_retries=3)
 def requeue_stuck_attempts():
-    """Beat runs this every 30 s: nothing submitted stays ungraded, nothing timed stays open."""
+    """Beat runs this every QUIZ_SWEEP_SECONDS (30 s): nothing submitted stays ungraded, nothing timed stays open."""
     return services.requeue_stuck_attempts()

@@ -78,16 +78,20 @@ def database_url_for_other_processes():
 class WorkerProcess:
     """`celery worker` in a subprocess, on the same broker and test database as the tests."""
 
-    def __init__(self, log_path):
+    def __init__(self, log_path, env=None, args=()):
+        """`env` adds to (or overrides) the tests' environment; `args` add to the command."""
         self.log_path = log_path
+        self.env = env or {}
+        self.args = list(args)
         self.process = None
 
     def start(self):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=database_url_for_other_processes())
+        env.update(self.env)
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info",
-             "--concurrency=2", "--without-heartbeat", "--without-mingle", "--without-gossip"],
+             "--concurrency=2", "--without-heartbeat", "--without-mingle", "--without-gossip", *self.args],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         return self

@@ -15,11 +15,14 @@ PRINT_SETTINGS = (
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'name': str(s.DATABASES['default']['NAME']), "
     "'conn_max_age': s.DATABASES['default']['CONN_MAX_AGE'], 'broker': s.CELERY_BROKER_URL, "
     "'transport_options': getattr(s, 'CELERY_BROKER_TRANSPORT_OPTIONS', {}), 'debug': s.DEBUG, "
-    "'hosts': s.ALLOWED_HOSTS, 'email': s.EMAIL_BACKEND, 'language': s.LANGUAGE_CODE}))"
+    "'hosts': s.ALLOWED_HOSTS, 'email': s.EMAIL_BACKEND, 'language': s.LANGUAGE_CODE, "
+    "'publish_retry': getattr(s, 'CELERY_TASK_PUBLISH_RETRY_POLICY', None), "
+    "'broker_max_retries': getattr(s, 'CELERY_BROKER_CONNECTION_MAX_RETRIES', 'celery default'), "
+    "'sweep': s.CELERY_BEAT_SCHEDULE['requeue-stuck-attempts']['schedule']}))"
 )
 CONFIG_VARIABLES = {"DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "EMAIL_BACKEND",
                     "DJANGO_SETTINGS_MODULE", "PASSERELLE_VAR_DIR", "PASSERELLE_BROKER_DIR", "CONN_MAX_AGE",
-                    "DJANGO_ALLOW_ASYNC_UNSAFE", "REQUIRE_2FA"}
+                    "DJANGO_ALLOW_ASYNC_UNSAFE", "REQUIRE_2FA", "CELERY_BROKER_SOCKET_TIMEOUT", "QUIZ_SWEEP_SECONDS"}
 
 
 def run_python(code, settings_module="config.settings.dev", **env):
@@ -44,6 +47,8 @@ def test_the_defaults_need_no_server(tmp_path):
     assert settings["email"] == "django.core.mail.backends.console.EmailBackend"
     assert settings["language"] == "fr"
     assert settings["debug"] is True
+    assert settings["publish_retry"] is None and settings["broker_max_retries"] == "celery default"
+    assert settings["sweep"] == 30.0
 
 
 def test_the_environment_chooses_database_broker_hosts_and_mail():
@@ -60,10 +65,25 @@ def test_the_environment_chooses_database_broker_hosts_and_mail():
     assert settings["name"] == "lms"
     assert settings["conn_max_age"] == 120
     assert settings["broker"] == "redis://cache.internal:6379/1"
-    assert settings["transport_options"] == {}
     assert settings["hosts"] == ["lms.example.org", "www.lms.example.org"]
     assert settings["email"] == "django.core.mail.backends.smtp.EmailBackend"
     assert settings["debug"] is False
+
+
+def test_a_redis_broker_never_holds_a_request_long_and_workers_never_give_up_on_it():
+    settings = read_settings(CELERY_BROKER_URL="redis://cache.internal:6379/1", QUIZ_SWEEP_SECONDS="10")
+
+    assert settings["transport_options"] == {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+    assert settings["publish_retry"]["max_retries"] == 1
+    assert settings["broker_max_retries"] is None
+    assert settings["sweep"] == 10.0
+
+
+def test_a_malformed_broker_timeout_is_refused_with_its_name():
+    result = run_python(PRINT_SETTINGS, CELERY_BROKER_URL="redis://cache.internal:6379/1",
+                        CELERY_BROKER_SOCKET_TIMEOUT="une seconde")
+    assert result.returncode != 0
+    assert "CELERY_BROKER_SOCKET_TIMEOUT must be a number of seconds" in result.stderr
 
 
 def test_a_malformed_boolean_is_refused_with_its_name():

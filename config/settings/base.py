@@ -9,7 +9,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 from wagtail.embeds import oembed_providers
 
-from .environment import env_bool, env_int, env_list, env_str
+from .environment import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # Everything the running site writes (database, broker messages, media) lives here.
@@ -246,6 +246,24 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker_options(
         env_str("PASSERELLE_BROKER_DIR", str(VAR_DIR / "broker"))
     )
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A broker that stops answering without closing its connections (frozen, behind a
+    # dead network link) would otherwise hold a publish forever (redis-py waits without
+    # a timeout), and with it the learner's request: a command or a connection that
+    # takes longer than this fails, `queue_grading` logs it and the sweep queues the
+    # grading again. Workers are not affected: they wait for messages with BRPOP,
+    # through the event loop, not a blocking read.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 1.0),
+        "socket_connect_timeout": env_float("CELERY_BROKER_SOCKET_TIMEOUT", 1.0),
+    }
+    # Sending a task: one quick retry (a pooled connection the broker closed when it
+    # restarted), not Celery's three, so that a learner waits at most about two socket
+    # timeouts when the broker is away; the sweep sends again what could not be sent.
+    CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+    # A worker keeps trying to reach the broker however long it is away (Celery's
+    # default gives up after 100 attempts, about 45 minutes, and the worker exits).
+    CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -258,7 +276,10 @@ CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 200)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "home.tasks.record_worker_heartbeat", "schedule": 60.0},
-    "requeue-stuck-attempts": {"task": "quizzes.tasks.requeue_stuck_attempts", "schedule": 30.0},
+    "requeue-stuck-attempts": {
+        "task": "quizzes.tasks.requeue_stuck_attempts",
+        "schedule": float(env_int("QUIZ_SWEEP_SECONDS", 30)),
+    },
 }
 
 # --- Quizzes ------------------------------------------------------------------------
