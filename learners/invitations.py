@@ -191,8 +191,9 @@ def resend(*, invitation):
     """Send `invitation` again with a new link and a new expiry; the old link stops
     working at once. Refused for an accepted or revoked invitation."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().select_related("organisation", "team", "invited_by").get(
-            pk=invitation.pk
+        invitation = (
+            Invitation.objects.select_for_update(of=("self",))  # PostgreSQL locks no nullable join
+            .select_related("organisation", "team", "invited_by").get(pk=invitation.pk)
         )
         if invitation.accepted_at is not None:
             raise InvitationRefused(_("Cette invitation a déjà été acceptée."), status=409)
