@@ -186,6 +186,19 @@ def test_creating_an_organisation_needs_its_first_manager(client, world):
     assert not Organisation.objects.filter(slug="mairie").exists()
 
 
+def test_the_admin_forms_ask_for_the_first_manager_on_creation_only(client, world):
+    # given
+    client.force_login(world["admin"])
+    # when
+    add_page = client.get(reverse("organisations:add"))
+    edit = client.post(reverse("organisations:edit", args=[world["org"].pk]),
+                       organisation_form(name="Asso renommée", slug="asso"))
+    # then
+    assert add_page.status_code == 200 and "E-mail du premier responsable" in add_page.content.decode()
+    assert edit.status_code == 302
+    assert Organisation.objects.get(pk=world["org"].pk).name == "Asso renommée"
+
+
 # --- Invitation lifecycle ---------------------------------------------------------------
 
 
