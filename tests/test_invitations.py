@@ -428,7 +428,7 @@ def test_on_member_joined_is_called_once_with_the_new_membership(world, django_c
     assert joined == [membership]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_accepts_make_one_membership():
     # given
     org = Organisation.objects.create(name="Asso", slug="asso")
