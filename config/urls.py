@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from home import views as home_views
 from learners import two_factor_views
 from learners import views as learner_views
+from learners import views_invitations
 
 urlpatterns = [
     # The admin logs in through the site's two-step login (password, then the code when
@@ -17,6 +18,7 @@ urlpatterns = [
     path("comptes/", include("learners.urls")),
     path("quiz/", include("quizzes.urls")),
     path("organisations/", include("learners.organisation_urls")),
+    path("invitation/<str:token>/", views_invitations.invitation_accept, name="invitation_accept"),
     path("verifier-un-certificat/", learner_views.certificate_verify, name="certificate_verify_form"),
     path("verifier-un-certificat/<str:code>/", learner_views.certificate_verify, name="certificate_verify"),
     path("langue/", include("django.conf.urls.i18n")),

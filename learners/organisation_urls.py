@@ -3,4 +3,37 @@ learners.access.manager_scope first: people outside it get a 404."""
 
 from django.urls import path  # noqa: F401 - the sections below add their paths
 
+from learners import views_invitations
+
 urlpatterns = []
+
+# --- Teams and people, invitations, CSV import (learners.views_invitations) -------------
+urlpatterns += [
+    path("<slug:slug>/equipes/", views_invitations.teams_page, name="organisation_teams"),
+    path("<slug:slug>/equipes/creer/", views_invitations.team_create, name="organisation_team_create"),
+    path("<slug:slug>/equipes/<id:team_id>/renommer/", views_invitations.team_rename, name="organisation_team_rename"),
+    path("<slug:slug>/equipes/<id:team_id>/supprimer/", views_invitations.team_delete, name="organisation_team_delete"),
+    path(
+        "<slug:slug>/equipes/personnes/<id:membership_id>/equipe/", views_invitations.member_move,
+        name="organisation_member_move",
+    ),
+    path(
+        "<slug:slug>/equipes/personnes/<id:membership_id>/role/", views_invitations.member_role,
+        name="organisation_member_role",
+    ),
+    path(
+        "<slug:slug>/equipes/personnes/<id:membership_id>/retirer/", views_invitations.member_remove,
+        name="organisation_member_remove",
+    ),
+    path("<slug:slug>/invitations/", views_invitations.invitations_page, name="organisation_invitations"),
+    path(
+        "<slug:slug>/invitations/<id:invitation_id>/renvoyer/", views_invitations.invitation_resend,
+        name="organisation_invitation_resend",
+    ),
+    path(
+        "<slug:slug>/invitations/<id:invitation_id>/revoquer/", views_invitations.invitation_revoke,
+        name="organisation_invitation_revoke",
+    ),
+    path("<slug:slug>/import/", views_invitations.import_upload, name="organisation_import"),
+    path("<slug:slug>/import/<id:batch_id>/", views_invitations.import_preview, name="organisation_import_preview"),
+]

@@ -4,12 +4,20 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 
 from learners import audit
-from learners.models import AuditEvent, Certificate
+from learners.models import AuditEvent, Certificate, Organisation, Team
 from learners.viewsets import AuditEventViewSet, AuditLogPolicy, CertificateViewSet, IssuedOnlyPolicy
+from learners.viewsets_organisations import OrganisationsGroup, SuperusersOnlyPolicy
 
 register_permission_policy(Certificate, IssuedOnlyPolicy(Certificate))
 register_permission_policy(AuditEvent, AuditLogPolicy(AuditEvent))
 register_snippet(CertificateViewSet)
+register_permission_policy(Organisation, SuperusersOnlyPolicy(Organisation))
+register_permission_policy(Team, SuperusersOnlyPolicy(Team))
+
+
+@hooks.register("register_admin_viewset")
+def register_organisations():
+    return OrganisationsGroup()
 
 
 @hooks.register("register_admin_viewset")

@@ -289,6 +289,10 @@ QUIZ_REGRADE_AFTER = timedelta(seconds=env_int("QUIZ_REGRADE_AFTER_SECONDS", 120
 # Answers sent this long after the deadline are still accepted (network latency).
 QUIZ_DEADLINE_GRACE = timedelta(seconds=env_int("QUIZ_DEADLINE_GRACE_SECONDS", 10))
 
+# --- Organisations (learners.invitations) -------------------------------------------
+# An invitation link works this many days after it was (re)sent, once.
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
+
 # --- Wagtail ------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Passerelle"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
