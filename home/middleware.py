@@ -2,6 +2,7 @@ import re
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.urls import reverse
 from django.utils import translation
@@ -108,13 +109,17 @@ class PrivateResponsesMiddleware:
         return response
 
 
-class PrimaryKeyGuardMiddleware:
-    """Answers 404 to a URL whose `pk` cannot be a primary key of ours.
+class HostileInputGuardMiddleware:
+    """Answers what names nothing before it reaches the views and the database.
 
-    Wagtail's snippet and chooser views take `<str:pk>` from the path and hand it to the
-    database as it is: "abc", "①" or a number past 64 bits then fails there (a 500)
-    instead of being simply not found. Every model of this project, and every Wagtail
-    model it uses, has an integer primary key, so such a `pk` names nothing."""
+    - A URL whose `pk` cannot be a primary key of ours is a 404. Wagtail's snippet and
+      chooser views take `<str:pk>` from the path and hand it to the database as it is:
+      "abc", "①" or a number past 64 bits then fails there (a 500) instead of being
+      simply not found. Every model here, and every Wagtail model used, has an integer
+      primary key.
+    - A NUL character anywhere in the path, the query string or a posted field is a 400:
+      no text of this site contains one, and PostgreSQL refuses it in any text column
+      or JSON value (a 500 from the first lookup or draft that carries it)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -123,7 +128,13 @@ class PrimaryKeyGuardMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        if "\x00" in request.path or carries_nul(request.GET) or carries_nul(request.POST):
+            raise BadRequest("NUL character in the request")  # the styled 400 page
         pk = view_kwargs.get("pk")
         if isinstance(pk, str) and not ID_PATTERN.fullmatch(pk):
             raise Http404
         return None
+
+
+def carries_nul(query_dict):
+    return any("\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists())

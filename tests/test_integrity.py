@@ -269,3 +269,32 @@ def test_completions_written_before_the_rule_are_reopened_and_their_certificate_
     assert not certificate.is_valid and "quiz" in certificate.revocation_reason
     assert sorted(AuditEvent.objects.values_list("action", flat=True)) == ["certificate_revoked", "completion_withdrawn"]
     assert "révoqué" in client.get(f"/verifier-un-certificat/{certificate.code}/").content.decode()
+
+
+@pytest.mark.parametrize("method, url, data", [
+    ("get", "/comptes/certificats/%00/", {}),
+    ("get", "/verifier-un-certificat/", {"code": "AB\x00CD"}),
+    ("post", "/comptes/profil/", {"first_name": "Lou\x00", "last_name": "Dupont", "preferred_language": "fr"}),
+])
+def test_a_nul_character_anywhere_is_a_bad_request_on_every_database(learner_client, method, url, data):
+    response = getattr(learner_client, method)(url, data)
+    assert response.status_code == 400
+    assert "Camille" == learners_first_name(learner_client)
+
+
+def learners_first_name(client):
+    from learners.models import User
+
+    return User.objects.get(pk=client.session["_auth_user_id"]).first_name
+
+
+def test_a_nul_character_in_an_autosaved_answer_is_refused_and_the_drafts_stay(course_with_quiz):
+    client, learner, course, quiz = course_with_quiz
+    attempt = start(client, quiz)
+    short_id = next(k for k, v in right_answers(attempt).items() if v == "RÉSEAU")
+
+    response = client.post(f"/quiz/tentatives/{attempt.pk}/brouillon/", {f"q-{short_id}": "ré\x00seau"})
+
+    assert response.status_code == 400
+    attempt.refresh_from_db()
+    assert attempt.drafts == {}

@@ -72,7 +72,7 @@ MIDDLEWARE = [
     # Administrators, trainers and managers set up 2FA before anything else (when required).
     "learners.middleware.TwoFactorEnforcementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "home.middleware.PrimaryKeyGuardMiddleware",
+    "home.middleware.HostileInputGuardMiddleware",
     # Last: turns a login refused by the axes backend into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
