@@ -5,8 +5,9 @@ from learners.models.audit import AuditEvent
 from learners.models.certificates import Certificate
 from learners.models.organisations import Assignment, Membership, Organisation, Team
 from learners.models.progress import Enrollment, ModuleProgress, StepProgress
+from learners.models.reminders import Reminder
 
 __all__ = [
     "Assignment", "AuditEvent", "Certificate", "EmailUserManager", "Enrollment", "Membership", "ModuleProgress", "Organisation",
-    "StepProgress", "Team", "User",
+    "Reminder", "StepProgress", "Team", "User",
 ]
