@@ -55,7 +55,9 @@ def clean_due_date(value, today):
 
 
 class AssignForm(forms.Form):
-    course = IdChoiceField(label=_("Formation"), queryset=CoursePage.objects.none(), empty_label=None)
+    course = IdChoiceField(
+        label=_("Formation"), queryset=CoursePage.objects.none(), empty_label=_("— Choisissez une formation —")
+    )
     team = IdChoiceField(
         label=_("Équipe"), queryset=None, required=False, empty_label=_("— Aucune équipe —"),
         help_text=_("Tous ses membres actuels, responsables compris, et ceux qui la rejoindront."),

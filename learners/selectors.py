@@ -32,11 +32,21 @@ class AssignedCourse:
 def assigned_courses(user):
     """The due date of each live course assigned to `user` (the earliest when several
     organisations assigned it; no date comes last), by course id: 1 query."""
+    rows = Assignment.objects.filter(user=user, course__live=True).values_list("course_id", "due_on")
     due_dates = {}
-    for course_id, due_on in Assignment.objects.filter(user=user, course__live=True).values_list("course_id", "due_on"):
-        if course_id not in due_dates or (due_on is not None and (due_dates[course_id] is None or due_on < due_dates[course_id])):
-            due_dates[course_id] = due_on
+    for course_id, due_on in sorted(rows, key=lambda row: (row[1] is None, row[1]), reverse=True):
+        due_dates[course_id] = due_on  # sorted latest first (no date before all): the earliest wins
     return due_dates
+
+
+def assigned_first(enrollment):
+    """Sort key: assigned courses by due date, then those assigned without one, then the
+    rest (each group keeps its order)."""
+    if enrollment.assignment is None:
+        return (2, None)
+    if enrollment.assignment.due_on is None:
+        return (1, None)
+    return (0, enrollment.assignment.due_on)
 
 
 def learner_dashboard(user, *, today=None):
@@ -62,13 +72,8 @@ def learner_dashboard(user, *, today=None):
             enrollment.assignment = AssignedCourse(
                 due_on=due_on, status=assignment_status(due_on=due_on, enrollment=enrollment, today=today)
             )
-    in_progress = sorted(
-        (e for e in enrollments if not e.is_completed),
-        key=lambda e: (e.assignment is None, e.assignment is not None and e.assignment.due_on is None,
-                       e.assignment.due_on if e.assignment is not None and e.assignment.due_on else today),
-    )
     return Dashboard(
-        in_progress=in_progress,
+        in_progress=sorted((e for e in enrollments if not e.is_completed), key=assigned_first),
         completed=[e for e in enrollments if e.is_completed],
         certificates=certificates,
         time_spent_seconds=sum(e.time_spent_seconds for e in enrollments),
