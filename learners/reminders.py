@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from learners.assignments import assignments_in_scope
 from learners.models import Assignment, Enrollment, Organisation, Reminder
 
 logger = logging.getLogger(__name__)
@@ -117,8 +118,6 @@ def remind_by_hand(*, scope, course, sent_by, person=None, today=None):
     in it, among the people `scope` sees. Completed courses are never reminded; someone
     already reminded today (by hand or by the daily task) is not reminded again.
     Returns None when `person` has no assignment of `course` in scope."""
-    from learners.assignments import assignments_in_scope
-
     today = today or timezone.localdate()
     rows = assignments_in_scope(scope).filter(course=course)
     if person is not None:
