@@ -27,6 +27,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from learners import audit
+from learners.assignments import assign_team_courses_to
 from learners.models import Invitation, Membership, User
 
 logger = logging.getLogger(__name__)
@@ -299,10 +300,9 @@ def sign_up_and_accept(*, token, first_name, last_name, password, language):
 
 
 def on_member_joined(membership):
-    """Called inside the acceptance's transaction, once the membership exists.
-
-    The hook for what joining brings with it — for instance enrolling the person in the
-    courses already assigned to their team (learners.assignments). It does nothing yet."""
+    """Called inside the acceptance's transaction, once the membership exists: the
+    newcomer gets the courses already assigned to their team, and is enrolled."""
+    assign_team_courses_to(membership)
 
 
 # --- The first manager, named by an administrator ---------------------------------------

@@ -1,9 +1,9 @@
 """The manager space, under /organisations/<slug>/. Every view resolves its scope with
 learners.access.manager_scope first: people outside it get a 404."""
 
-from django.urls import path  # noqa: F401 - the sections below add their paths
+from django.urls import path
 
-from learners import views_invitations
+from learners import views_assignments, views_invitations
 
 urlpatterns = []
 
@@ -36,4 +36,18 @@ urlpatterns += [
     ),
     path("<slug:slug>/import/", views_invitations.import_upload, name="organisation_import"),
     path("<slug:slug>/import/<id:batch_id>/", views_invitations.import_preview, name="organisation_import_preview"),
+]
+
+# --- Assignments and reminders (learners.assignments, learners.reminders) ---------------
+urlpatterns += [
+    path("<slug:slug>/affectations/", views_assignments.assignment_list, name="organisation_assignments"),
+    path(
+        "<slug:slug>/affectations/<id:assignment_id>/echeance/", views_assignments.change_due_date,
+        name="organisation_assignment_due_date",
+    ),
+    path(
+        "<slug:slug>/affectations/<id:assignment_id>/retirer/", views_assignments.remove_assignment,
+        name="organisation_assignment_remove",
+    ),
+    path("<slug:slug>/relances/", views_assignments.remind, name="organisation_reminders"),
 ]

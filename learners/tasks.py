@@ -2,9 +2,10 @@ import logging
 
 from celery import shared_task
 from django.db import OperationalError
+from django.utils import timezone
 
 from courses.models import CoursePage
-from learners import progress
+from learners import progress, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -23,3 +24,19 @@ def recount_course_progress(course_id):
     if course is None:  # the course itself was deleted: its enrolments went with it
         return 0
     return progress.recount_course(course)
+
+
+@shared_task(
+    name="learners.tasks.send_due_reminders",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_due_reminders():
+    """Beat's daily run (08:00 Europe/Paris). Safe to run twice, or twice at once: one
+    reminder per assignment and day, the database decides (learners.reminders)."""
+    result = reminders.send_due_reminders(today=timezone.localdate())
+    logger.info("Due reminders: %s sent, %s already sent today", result.sent, result.already)
+    return result.sent

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from learners import audit
 from learners.access import is_id
+from learners.assignments import assign_team_courses_to
 from learners.models import Invitation, Membership, Team
 
 TEAM_NAME_MAX_LENGTH = Team._meta.get_field("name").max_length
@@ -148,7 +149,8 @@ def record_change(*, scope, membership, before, after, request):
 
 def move_member(*, scope, membership, team, request=None):
     """Move a person's membership to `team` (a team seen), or to no team (the whole
-    organisation; for those who see all of it)."""
+    organisation; for those who see all of it). They get the new team's assigned
+    courses; the old team's stay theirs."""
     refuse_own(scope, membership)
     if team is None:
         require_whole_view(scope)
@@ -165,6 +167,7 @@ def move_member(*, scope, membership, team, request=None):
             membership.team = team
             membership.save(update_fields=["team"])
             record_change(scope=scope, membership=membership, before=before, after=snapshot(membership), request=request)
+            assign_team_courses_to(membership)  # the new team's courses come with it
     except IntegrityError:
         raise TeamActionRefused(_("%(person)s fait déjà partie de cette équipe.") % {"person": membership.user}, 409) from None
     return membership

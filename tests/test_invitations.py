@@ -327,13 +327,17 @@ def test_an_invitation_link_works_once(client, world, django_capture_on_commit_c
     assert Membership.objects.filter(user__email="nina@example.org").count() == 1
 
 
-@pytest.mark.parametrize("token", ["inconnu", "x" * 500, "%00", "①②③"])
+@pytest.mark.parametrize("token", ["inconnu", "x" * 500, "①②③"])
 def test_an_unknown_token_gets_a_french_page_not_found(client, world, token):
     # when
     response = client.get(f"/invitation/{token}/")
     # then
     assert response.status_code == 404
     assert "Ce lien d'invitation n'existe pas" in response.content.decode().replace(APOS, "'")
+
+
+def test_a_token_with_a_nul_character_is_a_bad_request(client, world):
+    assert client.get("/invitation/%00/").status_code == 400  # refused before any lookup
 
 
 # --- Acceptance ---------------------------------------------------------------------------
@@ -724,3 +728,43 @@ def test_a_team_named_in_a_file_must_be_one_the_manager_sees(world):
     # then
     assert "équipe inconnue" in problems[0] and "équipe inconnue" in problems[1]
     assert problems[2] == "équipe manquante" and problems[3] == ""
+
+
+def test_accepting_an_invitation_to_a_team_brings_the_teams_courses(client, world, django_capture_on_commit_callbacks):
+    # given a course assigned to RH, then Nina invited to RH
+    from learners.assignments import assign
+    from learners.models import Assignment, Enrollment
+    from tests.factories import make_course_with
+
+    course = make_course_with(modules=1, lessons_per_module=1)
+    member(make_user(), world["org"], world["rh"])  # a team's courses are those of its members
+    assign(scope=manager_scope(viewer=world["manager"], slug="asso"), course=course, team=world["rh"],
+           due_on=None, assigned_by=world["manager"])
+    nina = make_user(email="nina@example.org")
+    _invitation, token = invite(world, team=world["rh"], capture=django_capture_on_commit_callbacks)
+
+    # when she accepts
+    client.force_login(nina)
+    client.post(reverse("invitation_accept", args=[token]))
+
+    # then she has the course and is enrolled
+    assert Assignment.objects.filter(user=nina, course=course, team=world["rh"]).exists()
+    assert Enrollment.objects.filter(user=nina, course=course).exists()
+
+
+def test_moving_someone_to_a_team_brings_that_teams_courses(client, world):
+    from learners.assignments import assign
+    from learners.models import Assignment
+    from tests.factories import make_course_with
+
+    course = make_course_with(modules=1, lessons_per_module=1)
+    member(make_user(), world["org"], world["rh"])
+    assign(scope=manager_scope(viewer=world["manager"], slug="asso"), course=course, team=world["rh"],
+           due_on=None, assigned_by=world["manager"])
+    membership = Membership.objects.get(user=world["learner"])
+    client.force_login(world["manager"])
+
+    client.post(reverse("organisation_member_move", args=["asso", membership.pk]), {"team": str(world["rh"].pk)})
+
+    assert Membership.objects.get(pk=membership.pk).team == world["rh"]
+    assert Assignment.objects.filter(user=world["learner"], course=course).exists()

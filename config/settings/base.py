@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 from wagtail.embeds import oembed_providers
@@ -280,6 +281,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quizzes.tasks.requeue_stuck_attempts",
         "schedule": float(env_int("QUIZ_SWEEP_SECONDS", 30)),
     },
+    # Every morning at 8:00 in CELERY_TIMEZONE (Europe/Paris). Running it twice the same
+    # day sends nothing more (one learners.Reminder per assignment and day).
+    "send-due-reminders": {"task": "learners.tasks.send_due_reminders", "schedule": crontab(hour=8, minute=0)},
 }
 
 # --- Quizzes ------------------------------------------------------------------------
@@ -296,6 +300,9 @@ INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 14)
 # --- Wagtail ------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Passerelle"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
+# The site's address as people reach it, for links in mails sent without a request
+# (reminders): scheme and host, no trailing slash.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL).rstrip("/")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024

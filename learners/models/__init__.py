@@ -6,8 +6,9 @@ from learners.models.certificates import Certificate
 from learners.models.invitations import ImportBatch, Invitation
 from learners.models.organisations import Assignment, Membership, Organisation, Team
 from learners.models.progress import Enrollment, ModuleProgress, StepProgress
+from learners.models.reminders import Reminder
 
 __all__ = [
-    "Assignment", "AuditEvent", "Certificate", "EmailUserManager", "Enrollment", "ImportBatch", "Invitation", "Membership", "ModuleProgress", "Organisation",
-    "StepProgress", "Team", "User",
+    "Assignment", "AuditEvent", "Certificate", "EmailUserManager", "Enrollment", "ImportBatch", "Invitation",
+    "Membership", "ModuleProgress", "Organisation", "Reminder", "StepProgress", "Team", "User",
 ]
