@@ -214,7 +214,7 @@ def test_a_text_answer_is_stored_as_typed_and_escaped_only_when_shown(quiz_setup
     attempt = start(client, quiz)
     raw = right_answers(attempt)
     short_id = next(k for k, v in raw.items() if v == "RÉSEAU")
-    raw[short_id] = "<script>alert('x')</script>\x00 <b>Réseau</b>\u202e"
+    raw[short_id] = "<script>alert('x')</script>\x07 <b>Réseau</b>\u202e"
 
     response = submit(client, attempt, raw)
     services.grade_attempt(attempt.pk)
