@@ -23,3 +23,26 @@ def recount_course_progress(course_id):
     if course is None:  # the course itself was deleted: its enrolments went with it
         return 0
     return progress.recount_course(course)
+
+
+@shared_task(
+    name="learners.tasks.build_export",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def build_export(export_id):
+    """Write the file of a manager's large export (learners.exports). Idempotent."""
+    from learners import exports
+
+    return exports.build_export_file(export_id)
+
+
+@shared_task(name="learners.tasks.delete_expired_exports")
+def delete_expired_exports():
+    """Delete the files of exports past their expiry (scheduled by beat every hour)."""
+    from learners import exports
+
+    return exports.delete_expired_exports()

@@ -259,7 +259,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "home.tasks.record_worker_heartbeat", "schedule": 60.0},
     "requeue-stuck-attempts": {"task": "quizzes.tasks.requeue_stuck_attempts", "schedule": 30.0},
+    "delete-expired-exports": {"task": "learners.tasks.delete_expired_exports", "schedule": 3600.0},
 }
+# A manager's export of at most this many people downloads at once; a larger one is
+# built in the background (learners.exports).
+EXPORT_DIRECT_MAX_PEOPLE = env_int("EXPORT_DIRECT_MAX_PEOPLE", 500)
 
 # --- Quizzes ------------------------------------------------------------------------
 # An attempt still waiting for its grade after this long is queued again (a lost
