@@ -19,6 +19,7 @@ class LearnersConfig(AppConfig):
         post_migrate.connect(create_cache_tables, sender=self, dispatch_uid="learners-cache-tables")
         content_changes.connect()
         user_logged_in.connect(remember_admin_access, dispatch_uid="learners-admin-access")
+        user_logged_in.connect(remember_manager_access, dispatch_uid="learners-manager-access")
 
 
 def remember_admin_access(sender, request, user, **kwargs):
@@ -26,6 +27,15 @@ def remember_admin_access(sender, request, user, **kwargs):
     every page for learners (the admin itself checks permissions on each request)."""
     if request is not None and hasattr(request, "session"):
         request.session["can_access_admin"] = user.has_perm("wagtailadmin.access_admin")
+
+
+def remember_manager_access(sender, request, user, **kwargs):
+    """The header's "Mon organisation" link, from the session: one query at login rather
+    than one on every page."""
+    from learners.access import managed_organisations
+
+    if request is not None and hasattr(request, "session"):
+        request.session["manages_organisation"] = managed_organisations(user).exists()
 
 
 def create_cache_tables(sender, using="default", verbosity=1, **kwargs):

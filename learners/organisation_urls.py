@@ -3,7 +3,7 @@ learners.access.manager_scope first: people outside it get a 404."""
 
 from django.urls import path
 
-from learners import views_assignments, views_invitations
+from learners import views_assignments, views_invitations, views_manager
 
 urlpatterns = []
 
@@ -50,4 +50,16 @@ urlpatterns += [
         name="organisation_assignment_remove",
     ),
     path("<slug:slug>/relances/", views_assignments.remind, name="organisation_reminders"),
+]
+
+# --- The dashboard, the drill-down per person and the exports (learners.views_manager) ---
+urlpatterns += [
+    path("", views_manager.organisation_list, name="organisation_list"),
+    path("<slug:slug>/", views_manager.organisation_dashboard, name="organisation_dashboard"),
+    path("<slug:slug>/personnes/<id:user_id>/", views_manager.organisation_person, name="organisation_person"),
+    path("<slug:slug>/exports/", views_manager.organisation_exports, name="organisation_exports"),
+    path("<slug:slug>/exports/<id:export_id>/etat/", views_manager.organisation_export_status,
+         name="organisation_export_status"),
+    path("<slug:slug>/exports/<id:export_id>/fichier/", views_manager.organisation_export_download,
+         name="organisation_export_download"),
 ]

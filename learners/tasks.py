@@ -40,3 +40,26 @@ def send_due_reminders():
     result = reminders.send_due_reminders(today=timezone.localdate())
     logger.info("Due reminders: %s sent, %s already sent today", result.sent, result.already)
     return result.sent
+
+
+@shared_task(
+    name="learners.tasks.build_export",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=5,
+)
+def build_export(export_id):
+    """Write the file of a manager's large export (learners.exports). Idempotent."""
+    from learners import exports
+
+    return exports.build_export_file(export_id)
+
+
+@shared_task(name="learners.tasks.delete_expired_exports")
+def delete_expired_exports():
+    """Delete the files of exports past their expiry (scheduled by beat every hour)."""
+    from learners import exports
+
+    return exports.delete_expired_exports()

@@ -284,7 +284,11 @@ CELERY_BEAT_SCHEDULE = {
     # Every morning at 8:00 in CELERY_TIMEZONE (Europe/Paris). Running it twice the same
     # day sends nothing more (one learners.Reminder per assignment and day).
     "send-due-reminders": {"task": "learners.tasks.send_due_reminders", "schedule": crontab(hour=8, minute=0)},
+    "delete-expired-exports": {"task": "learners.tasks.delete_expired_exports", "schedule": 3600.0},
 }
+# A manager's export of at most this many people downloads at once; a larger one is
+# built in the background (learners.exports).
+EXPORT_DIRECT_MAX_PEOPLE = env_int("EXPORT_DIRECT_MAX_PEOPLE", 500)
 
 # --- Quizzes ------------------------------------------------------------------------
 # An attempt still waiting for its grade after this long is queued again (a lost
