@@ -10,7 +10,7 @@ People who join the team later get its courses (`assign_team_courses_to`)."""
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import CoursePage
 from learners import progress
 from learners.access import is_id
-from learners.models import Assignment, Enrollment, Membership, User
+from learners.models import Assignment, Enrollment, Membership, TeamCourse, User
 
 Status = Assignment.Status
 
@@ -108,14 +108,18 @@ def assign(*, scope, course, due_on, assigned_by, team=None, people=(), today=No
         rows.update(due_on=due_on)
         if team is not None:  # remember the team for those assigned by name before
             rows.filter(user_id__in=members, team__isnull=True).update(team=team)
+            # and for whoever joins the team later
+            TeamCourse.objects.update_or_create(
+                team=team, course=course, defaults={"due_on": due_on, "assigned_by": assigned_by}
+            )
         for user in User.objects.filter(pk__in=targets):
             progress.enroll(user=user, course=course)
     return Assigned(created=len(targets - existing), updated=len(existing & targets))
 
 
 def assign_team_courses_to(membership, *, today=None):
-    """Give a person who just joined a team (`membership`) the team's live courses, and
-    enrol them. Each course keeps the team's latest due date when it is still ahead,
+    """Give a person who just joined a team (`membership`) the live courses assigned to
+    the team (TeamCourse), and enrol them. Each keeps the team's due date when it is still ahead,
     and has none when it has passed (the newcomer is not late on their first day; the
     manager can set one). Courses the person already has in this organisation are left
     as they are. Returns the new assignments."""
@@ -124,11 +128,8 @@ def assign_team_courses_to(membership, *, today=None):
     today = today or timezone.localdate()
     with transaction.atomic():
         team_courses = (
-            Assignment.objects.filter(
-                organisation_id=membership.organisation_id, team_id=membership.team_id, course__live=True
-            )
-            .values("course_id")
-            .annotate(latest_due_on=Max("due_on"))
+            TeamCourse.objects.filter(team_id=membership.team_id, course__live=True)
+            .values("course_id", latest_due_on=F("due_on"))
             .order_by("course_id")
         )
         already = set(

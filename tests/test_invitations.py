@@ -737,7 +737,7 @@ def test_accepting_an_invitation_to_a_team_brings_the_teams_courses(client, worl
     from tests.factories import make_course_with
 
     course = make_course_with(modules=1, lessons_per_module=1)
-    member(make_user(), world["org"], world["rh"])  # a team's courses are those of its members
+    # (RH has nobody yet: a team's courses are the team's, not only its members')
     assign(scope=manager_scope(viewer=world["manager"], slug="asso"), course=course, team=world["rh"],
            due_on=None, assigned_by=world["manager"])
     nina = make_user(email="nina@example.org")
@@ -758,7 +758,6 @@ def test_moving_someone_to_a_team_brings_that_teams_courses(client, world):
     from tests.factories import make_course_with
 
     course = make_course_with(modules=1, lessons_per_module=1)
-    member(make_user(), world["org"], world["rh"])
     assign(scope=manager_scope(viewer=world["manager"], slug="asso"), course=course, team=world["rh"],
            due_on=None, assigned_by=world["manager"])
     membership = Membership.objects.get(user=world["learner"])

@@ -5,11 +5,11 @@ from learners.models.audit import AuditEvent
 from learners.models.certificates import Certificate
 from learners.models.invitations import ImportBatch, Invitation
 from learners.models.exports import Export
-from learners.models.organisations import Assignment, Membership, Organisation, Team
+from learners.models.organisations import Assignment, Membership, Organisation, Team, TeamCourse
 from learners.models.progress import Enrollment, ModuleProgress, StepProgress
 from learners.models.reminders import Reminder
 
 __all__ = [
     "Assignment", "AuditEvent", "Certificate", "EmailUserManager", "Enrollment", "Export", "ImportBatch", "Invitation",
-    "Membership", "ModuleProgress", "Organisation", "Reminder", "StepProgress", "Team", "User",
+    "Membership", "ModuleProgress", "Organisation", "Reminder", "StepProgress", "Team", "TeamCourse", "User",
 ]

@@ -134,3 +134,25 @@ class Assignment(models.Model):
 
     def __str__(self):
         return f"{self.course_id} → {self.user_id} ({self.organisation_id})"
+
+
+class TeamCourse(models.Model):
+    """A course assigned to a team as such: its members have an Assignment each, and
+    whoever joins the team later gets one too (learners.assignments.assign_team_courses_to),
+    even when the team was empty when the course was assigned."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="courses")
+    course = models.ForeignKey("courses.CoursePage", on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField(_("échéance"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("formation d'une équipe")
+        verbose_name_plural = _("formations des équipes")
+        constraints = [models.UniqueConstraint(fields=["team", "course"], name="one_team_course")]
+
+    def __str__(self):
+        return f"{self.course_id} → {self.team}"
