@@ -48,7 +48,7 @@ def organisation_dashboard(request, slug):
         messages.warning(request, problem)
     dashboard = manager_dashboard(view, page=page_number(request.GET.get("page")))
     return render(request, "organisations/dashboard.html", {
-        "organisation": scope.organisation, "active_tab": "organisation_dashboard", "dashboard": dashboard,
+        "organisation": scope.organisation, "dashboard": dashboard,
         "view": view,
     })
 
@@ -60,7 +60,7 @@ def organisation_person(request, slug, user_id):
     person = scope.person(user_id)
     records, teams = person_detail(scope, person)
     return render(request, "organisations/person.html", {
-        "organisation": scope.organisation, "active_tab": "organisation_dashboard", "person": person,
+        "organisation": scope.organisation, "person": person,
         "records": records, "teams": teams,
     })
 
@@ -104,7 +104,7 @@ def organisation_exports(request, slug):
         .order_by("-created_at")[:20]
     )
     return render(request, "organisations/exports.html", {
-        "organisation": scope.organisation, "active_tab": "organisation_exports", "view": view, "exports": own,
+        "organisation": scope.organisation, "view": view, "exports": own,
         "formats": Export.Format.choices, "direct_limit": exports.direct_limit(),
     })
 

@@ -185,14 +185,23 @@ def test_managers_see_a_link_to_their_organisation_in_the_header_and_learners_do
     assert "Mon organisation" not in learner_page
 
 
-def test_the_tabs_mark_the_current_page_and_list_only_installed_pages(client, world):
+@pytest.mark.parametrize("page, tab", [
+    ("organisation_exports", "organisation_exports"),
+    ("organisation_teams", "organisation_teams"),
+    ("organisation_import", "organisation_invitations"),
+    ("organisation_assignments", "organisation_assignments"),
+])
+def test_every_manager_page_shows_the_tabs_with_its_own_marked(client, world, page, tab):
     # given
     client.force_login(world.director)
     # when
-    html = client.get(url("organisation_exports", world)).content.decode()
+    html = client.get(url(page, world)).content.decode()
     # then
-    assert f'href="{url("organisation_exports", world)}" aria-current="page"' in html
-    assert f'href="{url("organisation_dashboard", world)}"' in html
+    assert f'href="{url(tab, world)}" aria-current="page"' in html
+    assert html.count('aria-current="page"') == 1
+    for name in ("organisation_dashboard", "organisation_teams", "organisation_invitations",
+                 "organisation_assignments", "organisation_exports"):
+        assert f'href="{url(name, world)}"' in html
 
 
 # --- A team's manager under own_teams ----------------------------------------------------------
@@ -324,7 +333,7 @@ def test_the_completions_chart_is_an_inline_svg_with_a_table_and_no_inline_style
     assert "style=" not in html and "<script>" not in html
 
 
-@pytest.mark.parametrize("query", ["?team=999999", "?team=abc", "?course=999999", "?course=%00", "?page=-3&team=x"])
+@pytest.mark.parametrize("query", ["?team=999999", "?team=abc", "?course=999999", "?course=①", "?page=-3&team=x"])
 def test_forged_filters_are_ignored_with_a_message(client, world, query):
     # given
     client.force_login(world.director)
@@ -335,6 +344,11 @@ def test_forged_filters_are_ignored_with_a_message(client, world, query):
     assert response.context["dashboard"].counts["assigned"] == 9
     if "page" not in query or "team" in query:
         assert "class=\"message message--warning\"" in response.content.decode()
+
+
+def test_a_nul_character_in_a_filter_is_a_bad_request(client, world):
+    client.force_login(world.director)
+    assert client.get(url("organisation_dashboard", world) + "?course=%00").status_code == 400
 
 
 def test_the_team_filter_narrows_every_figure(client, world):
