@@ -40,7 +40,7 @@ def test_a_manager_imports_assigns_follows_and_exports_while_a_newcomer_progress
 ):
     # given an organisation with an empty team, run by Dora
     organisation = Organisation.objects.create(name="Maison de quartier", slug="maison")
-    Team.objects.create(organisation=organisation, name="Communication")
+    team = Team.objects.create(organisation=organisation, name="Communication")
     dora = make_user(email="dora@example.org", first_name="Dora", password=PASSWORD)
     Membership.objects.create(user=dora, organisation=organisation, role=Membership.Role.MANAGER)
     page = browser_page
@@ -60,9 +60,9 @@ def test_a_manager_imports_assigns_follows_and_exports_while_a_newcomer_progress
     # and assigns the demo course to the team, due in two weeks
     due = timezone.localdate() + timedelta(days=14)
     page.goto("/organisations/maison/affectations/")
-    page.get_by_label("Formation").select_option(label=demo_course.title)
-    page.get_by_label("Équipe", exact=True).select_option(label="Communication")
-    page.get_by_label("Échéance", exact=True).fill(due.isoformat())
+    page.locator("#id_course").select_option(value=str(demo_course.pk))
+    page.locator("#id_team").select_option(value=str(team.pk))
+    page.locator("#id_due_on").fill(due.isoformat())
     submit(page, "Affecter")
     assert page.get_by_text(f"« {demo_course.title} » est affectée.").is_visible()
 
@@ -70,8 +70,8 @@ def test_a_manager_imports_assigns_follows_and_exports_while_a_newcomer_progress
     learner = page.context.browser.new_context(base_url=live_server.url)
     nina = learner.new_page()
     nina.goto(urlsplit(link).path)
-    nina.get_by_label("Mot de passe", exact=True).fill(PASSWORD)
-    nina.get_by_label("Confirmation du mot de passe").fill(PASSWORD)
+    nina.locator("#id_password1").fill(PASSWORD)
+    nina.locator("#id_password2").fill(PASSWORD)
     with nina.expect_navigation():
         nina.get_by_role("button", name="Créer mon compte et rejoindre").click()
     first_lessons = list(LessonPage.objects.live().descendant_of(demo_course).order_by("path")[:2])
