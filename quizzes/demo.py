@@ -101,8 +101,11 @@ def load_quizzes(course, quizzes):
             estimated_minutes=quiz_data.get("estimated_minutes", 10),
         )
         wanted = [q.pk for q in questions]
-        if quiz.question_ids() != wanted:
-            quiz.quiz_questions = [QuizQuestion(question_id=pk) for pk in wanted]
+        numbered = [(row.question_id, row.sort_order) for row in quiz.quiz_questions.all()]
+        if numbered != [(pk, index) for index, pk in enumerate(wanted)]:
+            # Numbered: without a sort order, the questions' order is the database's whim
+            # (PostgreSQL returns them in any order, and the next load would publish again).
+            quiz.quiz_questions = [QuizQuestion(question_id=pk, sort_order=index) for index, pk in enumerate(wanted)]
             quiz.save_revision().publish()
             counts["updated"] += 1
     return counts
