@@ -427,3 +427,45 @@ def test_two_deleted_accounts_stay_two_in_the_statistics(client, course, lea, ot
     assert placeholders.count() == 2 and all(user.is_deleted_account for user in placeholders)
     assert Enrollment.objects.filter(course=course, completed_at__isnull=False).count() == 2
     assert not User.objects.filter(is_active=True).exists()
+
+
+# --- In a browser ---------------------------------------------------------------------------
+
+
+def test_a_learner_downloads_their_data_then_deletes_their_account_in_a_browser(browser_page, screenshot):
+    # given a learner who logs in with the form
+    page = browser_page
+    make_user(email="lou@example.org", first_name="Lou", last_name="Bernard")
+    page.goto("/comptes/connexion/")
+    page.get_by_label("Adresse e-mail").fill("lou@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_load_state()
+
+    # when they download their data from their profile
+    page.goto("/comptes/profil/")
+    page.get_by_role("link", name="Voir et télécharger mes données").click()
+    screenshot(page, "1-mes-donnees")
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Télécharger mes données (JSON)").click()
+    download = download_info.value
+
+    # then the file is theirs
+    assert download.suggested_filename == f"passerelle-mes-donnees-{date.today().isoformat()}.json"
+    data = json.loads(open(download.path(), encoding="utf-8").read())
+    assert data["profile"]["email"] == "lou@example.org"
+
+    # when they delete their account
+    page.get_by_role("link", name="Supprimer mon compte…").click()
+    page.get_by_role("textbox", name="Mot de passe").fill(PASSWORD)
+    page.get_by_role("checkbox", name="Je comprends que la suppression est définitive").check()
+    screenshot(page, "2-supprimer")
+    page.get_by_role("button", name="Supprimer définitivement mon compte").click()
+    page.wait_for_load_state()
+
+    # then they are told, logged out, and the account is gone
+    assert page.get_by_role("heading", level=1).inner_text() == "Votre compte est supprimé"
+    screenshot(page, "3-compte-supprime")
+    page.goto("/comptes/mon-espace/")
+    assert "/comptes/connexion/" in page.url
+    assert not User.objects.filter(email="lou@example.org").exists()
