@@ -1,6 +1,8 @@
 """Read-only queries for course pages. Each runs a fixed number of queries, whatever
 the size of the course."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from wagtail.models import Page
@@ -64,8 +66,34 @@ def course_of(page):
     return CoursePage.objects.filter(path__in=ancestor_paths(page.path)).first()
 
 
+# Outlines already read, by course id, while reusing_outlines() is active (else None).
+_reused_outlines = ContextVar("reused_outlines", default=None)
+
+
+@contextmanager
+def reusing_outlines():
+    """Within this block, course_outline() reads each course's tree once and returns the
+    same outline afterwards. For batch jobs that change progress, never the page tree
+    (the demo organisation's learners): a page published meanwhile would not be seen."""
+    token = _reused_outlines.set({})
+    try:
+        yield
+    finally:
+        _reused_outlines.reset(token)
+
+
 def course_outline(course):
-    """One query for the whole tree below `course`, plus one per page type."""
+    """One query for the whole tree below `course`, plus one per page type (none when an
+    outline of it is being reused)."""
+    reused = _reused_outlines.get()
+    if reused is not None:
+        if course.pk not in reused:
+            reused[course.pk] = read_outline(course)
+        return reused[course.pk]
+    return read_outline(course)
+
+
+def read_outline(course):
     pages = Page.objects.live().descendant_of(course).order_by("path").specific()
     modules = []
     by_path = {}

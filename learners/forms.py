@@ -157,3 +157,61 @@ class ConfirmIdentityForm(forms.Form):
         else:
             raise forms.ValidationError(_("Saisissez votre mot de passe actuel ou un code de votre application."))
         return cleaned
+
+
+# --- Data rights --------------------------------------------------------------------------
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting one's account: the password, a two-factor code when 2FA is on, and an
+    explicit "I understand". The password is checked through authenticate(), so login
+    throttling counts wrong tries; the code only once the password is right (a recovery
+    code is not spent on a wrong password)."""
+
+    password = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    code = forms.CharField(
+        label=_("Code de votre application ou code de secours"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    understood = forms.BooleanField(
+        label=_("Je comprends que la suppression est définitive : mon nom, mon adresse e-mail et mon mot de passe seront effacés."),
+    )
+
+    def __init__(self, *args, request, **kwargs):
+        from learners import two_factor
+
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.two_factor_on = two_factor.is_enabled(request.user)
+        if not self.two_factor_on:
+            del self.fields["code"]
+
+    def clean(self):
+        from django.contrib.auth import authenticate
+
+        from learners import two_factor
+
+        cleaned = super().clean()
+        if self.errors:  # a missing field or box: nothing is checked, nothing is spent
+            return cleaned
+        user = self.request.user
+        password = cleaned["password"]
+        if authenticate(self.request, username=user.get_username(), password=password) != user:
+            self.add_error("password", _("Ce mot de passe n'est pas le bon."))
+            return cleaned
+        if self.two_factor_on:
+            code = (cleaned.get("code") or "").strip()
+            if not code:
+                self.add_error("code", _("Votre compte est protégé par la double authentification : saisissez le code affiché par votre application, ou un code de secours."))
+            else:
+                try:
+                    two_factor.check_code(user=user, code=code)
+                except two_factor.CodeRefused as refusal:
+                    self.add_error("code", refusal.message)
+        return cleaned

@@ -6,7 +6,7 @@ person (an account, an e-mail address) or one network address may cause.
   `LOGIN_FAILURES_PER_ADDRESS` failures on any accounts. Each lockout lasts longer than
   the one before (`COOL_OFF_STEPS`), as long as the earlier ones are fresher than
   `LOCKOUT_MEMORY`.
-- Password-reset mails and certificate look-ups are counted by django-ratelimit in the
+- Password-reset mails, certificate look-ups and personal-data downloads are counted by django-ratelimit in the
   "ratelimit" cache (`RATE_LIMITS`), which every web process shares.
 
 Both answer with the same page: HTTP 429, what is blocked, and when to try again.
@@ -153,6 +153,10 @@ def by_address(group, request):
     return client_address(request) or "unknown"
 
 
+def by_account(group, request):
+    return str(request.user.pk)
+
+
 def by_reset_email(group, request):
     return request.POST.get("email", "").strip().lower()
 
@@ -161,6 +165,8 @@ RESET_REFUSED = gettext_lazy(
     "Trop de demandes de réinitialisation du mot de passe. "
     "Par sécurité, aucun nouvel e-mail ne sera envoyé pendant %(duration)s."
 )
+
+EXPORT_REFUSED = gettext_lazy("Vous avez déjà téléchargé vos données plusieurs fois en peu de temps. Réessayez dans %(duration)s.")
 
 VERIFY_REFUSED = gettext_lazy("Trop de vérifications de certificats en peu de temps. Réessayez dans %(duration)s.")
 
@@ -174,6 +180,9 @@ RATE_LIMITS = {
     ),
     # 30 certificate look-ups a minute per address: enough for a recruiter, far too few to
     # guess codes.
+    # A person downloads their own data at most 10 times an hour: plenty for them, and an
+    # export is a full read of their history.
+    "data_export": (Rule("data-export-account", by_account, "10/h", ("POST",), EXPORT_REFUSED),),
     "certificate_verify": (
         Rule("certificate-verify-address", by_address, "30/m", ("GET", "POST"), VERIFY_REFUSED),
     ),

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from learners import two_factor_views, views
+from learners import two_factor_views, views, views_data_rights
 from learners.throttling import rate_limited
 
 urlpatterns = [
@@ -23,6 +23,9 @@ urlpatterns = [
     path("securite/codes-de-secours/nouveaux/", two_factor_views.new_recovery_codes, name="two_factor_new_codes"),
     path("securite/desactiver/", two_factor_views.turn_off, name="two_factor_turn_off"),
     path("securite/verifier/", two_factor_views.verify_session, name="two_factor_verify"),
+    path("mes-donnees/", views_data_rights.my_data, name="my_data"),
+    path("supprimer-mon-compte/", views_data_rights.delete_account, name="delete_account"),
+    path("supprimer-mon-compte/fait/", views_data_rights.account_deleted, name="account_deleted"),
     path("mot-de-passe/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("mot-de-passe/modifie/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("mot-de-passe/oubli/", rate_limited("password_reset")(auth_views.PasswordResetView.as_view()), name="password_reset"),

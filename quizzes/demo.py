@@ -101,8 +101,71 @@ def load_quizzes(course, quizzes):
             estimated_minutes=quiz_data.get("estimated_minutes", 10),
         )
         wanted = [q.pk for q in questions]
-        if quiz.question_ids() != wanted:
-            quiz.quiz_questions = [QuizQuestion(question_id=pk) for pk in wanted]
+        numbered = [(row.question_id, row.sort_order) for row in quiz.quiz_questions.all()]
+        if numbered != [(pk, index) for index, pk in enumerate(wanted)]:
+            # Numbered: without a sort order, the questions' order is the database's whim
+            # (PostgreSQL returns them in any order, and the next load would publish again).
+            quiz.quiz_questions = [QuizQuestion(question_id=pk, sort_order=index) for index, pk in enumerate(wanted)]
             quiz.save_revision().publish()
             counts["updated"] += 1
     return counts
+
+
+# --- Demo learners' answers ---------------------------------------------------------------
+
+
+def single_choice_response(question, right):
+    return str(next(c.pk for c in question.choices.all() if c.is_correct == right))
+
+
+def multiple_choice_response(question, right):
+    picked = [str(c.pk) for c in question.choices.all() if c.is_correct == right]
+    return picked or [str(question.choices.all()[0].pk)]
+
+
+def true_false_response(question, right):
+    return "vrai" if question.answer == right else "faux"
+
+
+def short_answer_response(question, right):
+    return question.accepted()[0] if right else "je ne sais pas"
+
+
+def numeric_response(question, right):
+    from quizzes.models import format_decimal
+
+    return format_decimal(question.answer if right else question.answer + question.tolerance + 10)
+
+
+def matching_response(question, right):
+    pairs = [pair.pk for pair in question.pairs.all()]
+    matched = pairs if right else pairs[1:] + pairs[:1]
+    return {str(left): str(chosen) for left, chosen in zip(pairs, matched)}
+
+
+def ordering_response(question, right):
+    items = [item.pk for item in question.items.all()]
+    ranks = range(1, len(items) + 1) if right else range(len(items), 0, -1)
+    return {str(item): str(rank) for item, rank in zip(items, ranks)}
+
+
+RESPONSES = {
+    SingleChoiceQuestion: single_choice_response,
+    MultipleChoiceQuestion: multiple_choice_response,
+    TrueFalseQuestion: true_false_response,
+    ShortAnswerQuestion: short_answer_response,
+    NumericQuestion: numeric_response,
+    MatchingQuestion: matching_response,
+    OrderingQuestion: ordering_response,
+}
+
+
+def demo_responses(attempt, wrong=()):
+    """The raw responses (as the attempt form sends them) of a demo learner to `attempt`:
+    right, except the questions at the positions in `wrong` (0 = the first shown)."""
+    from quizzes.selectors import load_questions
+
+    return {
+        str(question.pk): RESPONSES[type(question)](question, position not in wrong)
+        for position, question in enumerate(load_questions(attempt.question_order))
+    }

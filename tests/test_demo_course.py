@@ -2,11 +2,24 @@
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from wagtail.models import Page
 
 from courses.models import CoursePage, LessonPage, ModulePage
-from learners.demo import DEMO_ACCOUNTS
-from learners.models import Membership, User
+from learners.assignments import assignment_status
+from learners.demo import DEMO_ACCOUNTS, DEMO_LEARNERS, MANAGER
+from learners.models import (
+    Assignment,
+    Certificate,
+    Enrollment,
+    Membership,
+    ModuleProgress,
+    Organisation,
+    StepProgress,
+    Team,
+    User,
+)
+from quizzes.models import Answer, Attempt
 
 pytestmark = pytest.mark.django_db
 
@@ -15,29 +28,38 @@ def load(**options):
     call_command("load_demo_course", accounts=True, stdout=open("/dev/null", "w"), **options)
 
 
-def test_loading_twice_creates_no_duplicates_and_no_new_revisions():
-    # given the demo course loaded once
+def every_row():
+    """Every row the demo writes, as stored (pages and their revisions counted)."""
+    tables = [User, Organisation, Team, Membership, Assignment, Enrollment, ModuleProgress, StepProgress, Attempt,
+              Answer, Certificate]
+    rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in tables}
+    rows["pages"] = Page.objects.count()
+    rows["revisions"] = sum(p.revisions.count() for p in Page.objects.all())
+    return rows
+
+
+def test_loading_twice_changes_nothing_the_second_time():
+    # given the demo course, its accounts and organisation loaded once
     load()
-    pages, revisions = Page.objects.count(), sum(p.revisions.count() for p in Page.objects.all())
+    before = every_row()
 
     # when it is loaded again
     load()
 
-    # then nothing was added
-    assert Page.objects.count() == pages
-    assert sum(p.revisions.count() for p in Page.objects.all()) == revisions
-    assert User.objects.count() == len(DEMO_ACCOUNTS)
-    assert Membership.objects.count() == 2
+    # then no row was added, removed or changed
+    assert every_row() == before
+    assert User.objects.count() == len(DEMO_ACCOUNTS) + len(DEMO_LEARNERS)
+    assert Membership.objects.count() == 2 + len(DEMO_LEARNERS)
 
 
 def test_a_changed_lesson_is_restored_by_loading_again():
-    load()
+    load(no_organisation=True)
     lesson = LessonPage.objects.first()
     original_title = lesson.title
     lesson.title = "Titre modifié à la main"
     lesson.save_revision().publish()
 
-    load()
+    load(no_organisation=True)
 
     lesson.refresh_from_db()
     assert lesson.title == original_title
@@ -81,7 +103,7 @@ def test_the_demo_uses_every_lesson_block_but_media(demo_course):
 
 
 def test_the_command_prints_the_demo_accounts(capsys):
-    call_command("load_demo_course", accounts=True)
+    call_command("load_demo_course", accounts=True, no_organisation=True)
     output = capsys.readouterr().out
     for account in DEMO_ACCOUNTS:
         assert account.email in output and account.password in output
@@ -95,7 +117,7 @@ def test_no_demo_accounts_on_a_site_without_debug_unless_asked(settings):
 
 
 def test_demo_accounts_can_log_in(client):
-    load()
+    load(no_organisation=True)
     for account in DEMO_ACCOUNTS:
         client.post("/comptes/connexion/", {"username": account.email, "password": account.password})
         assert "_auth_user_id" in client.session, account.role
@@ -113,3 +135,63 @@ def test_every_demo_module_ends_with_a_quiz_mixing_the_types(demo_course):
         assert len(questions) >= 8
         assert len({type(q) for q in questions}) >= 5, module.title
         assert all(q.explanation for q in questions)
+
+
+# --- The demo organisation ----------------------------------------------------------------
+
+
+def statuses_by_person(organisation):
+    today = timezone.localdate()
+    enrolments = {(e.user_id, e.course_id): e for e in Enrollment.objects.all()}
+    return {
+        assignment.user.email: assignment_status(
+            due_on=assignment.due_on, enrollment=enrolments.get((assignment.user_id, assignment.course_id)), today=today
+        )
+        for assignment in Assignment.objects.filter(organisation=organisation).select_related("user")
+    }
+
+
+def test_the_demo_organisation_gives_its_manager_two_teams_of_learners_at_every_stage(demo_course):
+    # given a debug site
+    # when the demo is loaded
+    load()
+
+    # then the organisation has two teams and fifteen fictional learners who cannot log in
+    organisation = Organisation.objects.get(name="Maison des associations (démo)")
+    assert sorted(organisation.teams.values_list("name", flat=True)) == ["Accueil", "Communication"]
+    fictional = User.objects.filter(email__endswith="@demo.passerelle.example")
+    assert fictional.count() == len(DEMO_LEARNERS) == 15
+    assert not any(user.has_usable_password() for user in fictional)
+    assert Membership.objects.filter(user__in=fictional, organisation=organisation, team__isnull=False).count() == 15
+    # the demo manager runs the whole organisation
+    assert Membership.objects.get(user__email=MANAGER.email, organisation=organisation).team is None
+    # the course is assigned through both teams, with due dates, to every learner of them
+    assignments = Assignment.objects.filter(organisation=organisation, course=demo_course)
+    assert assignments.count() == 16  # the fifteen and the demo learner account
+    assert set(assignments.values_list("team__name", flat=True)) == {"Accueil", "Communication"}
+    assert not assignments.filter(due_on__isnull=True).exists()
+    # every status is present, and several of each
+    statuses = list(statuses_by_person(organisation).values())
+    for status in Assignment.Status:
+        assert statuses.count(status) >= 2, status
+    # whoever completed holds a certificate; some failed the crisis module's quiz
+    completed = Enrollment.objects.filter(course=demo_course, completed_at__isnull=False)
+    assert Certificate.objects.filter(user__in=completed.values("user")).count() == completed.count() >= 2
+    failed_crisis = Attempt.objects.filter(
+        quiz__in=ModulePage.objects.get(theme=ModulePage.Theme.CRISIS).get_children(), status=Attempt.Status.GRADED,
+        passed=False,
+    )
+    assert failed_crisis.values("user").distinct().count() >= 2
+    assert all(attempt.percent < attempt.quiz.pass_mark for attempt in failed_crisis)
+    # progress was built through the services: rollups agree with the step rows
+    for enrolment in Enrollment.objects.filter(user__in=fictional):
+        done = StepProgress.objects.filter(user=enrolment.user, status=StepProgress.Status.COMPLETED).count()
+        assert enrolment.completed_steps == done
+
+
+def test_the_demo_organisation_needs_debug_like_the_accounts(settings):
+    settings.DEBUG = False
+
+    call_command("load_demo_course", stdout=open("/dev/null", "w"))
+
+    assert not Assignment.objects.exists() and not Team.objects.exists()

@@ -3,7 +3,12 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+# The address domain of deleted accounts (learners.data_rights.delete_account): ".invalid"
+# is reserved (RFC 2606) and never receives mail.
+DELETED_ACCOUNT_DOMAIN = "comptes-supprimes.invalid"
 
 
 class EmailUserManager(UserManager):
@@ -53,8 +58,18 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.email
 
+    @property
+    def is_deleted_account(self):
+        """Whether this row stands for a deleted account: it keeps the statistics of
+        someone who deleted their account, and says nothing about who they were."""
+        return self.email.endswith("@" + DELETED_ACCOUNT_DOMAIN)
+
     def get_full_name(self):
+        if self.is_deleted_account:
+            return gettext("Compte supprimé")
         return f"{self.first_name} {self.last_name}".strip()
 
     def get_short_name(self):
+        if self.is_deleted_account:
+            return self.get_full_name()
         return self.first_name or self.email

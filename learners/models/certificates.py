@@ -45,3 +45,9 @@ class Certificate(models.Model):
     @property
     def is_valid(self):
         return self.revoked_at is None
+
+    @property
+    def issued_to_deleted_account(self):
+        """The holder deleted their account: the certificate stays verifiable (code,
+        course, date) but no longer names them (learners.data_rights.delete_account)."""
+        return not self.learner_name

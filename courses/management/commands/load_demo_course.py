@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from courses.demo.loader import COURSE_FILE, load_course, read_course
-from learners.demo import create_demo_accounts
+from learners.demo import ORGANISATION_NAME, ORGANISATION_SLUG, create_demo_accounts, create_demo_organisation
 from quizzes.demo import load_quizzes, read_quizzes
 
 
@@ -17,6 +17,10 @@ class Command(BaseCommand):
             help="Créer les comptes de démo même si DEBUG est désactivé (leurs mots de passe sont publics).",
         )
         parser.add_argument("--no-accounts", action="store_true", help="Ne pas créer les comptes de démo.")
+        parser.add_argument(
+            "--no-organisation", action="store_true",
+            help="Créer les comptes de démo sans les équipes et les apprenants fictifs de leur organisation.",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -36,6 +40,12 @@ class Command(BaseCommand):
         if options["no_accounts"] or not (settings.DEBUG or options["accounts"]):
             return
         accounts = create_demo_accounts()
+        learners = [] if options["no_organisation"] else create_demo_organisation(course)
         self.stdout.write("\nComptes de démonstration (e-mail / mot de passe) :")
         for account in accounts:
             self.stdout.write(f"  {account.role:<15} {account.email:<34} {account.password}")
+        if learners:
+            self.stdout.write(
+                f"\nOrganisation « {ORGANISATION_NAME} » : 2 équipes, {len(learners)} apprenants fictifs ; "
+                f"le responsable la suit sur /organisations/{ORGANISATION_SLUG}/"
+            )
