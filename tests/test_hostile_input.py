@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from courses.models import LessonPage, ModulePage
-from learners.models import Enrollment, StepProgress, User
+from learners.models import Assignment, Enrollment, Membership, Organisation, StepProgress, Team, User
 from quizzes.models import Answer, Attempt
 from tests.factories import enrolled_client, make_course_with, make_quiz, make_user
 
@@ -105,8 +105,17 @@ def site(db):
     attempt_url = client.post(f"/quiz/{quiz.pk}/commencer/").url
     attempt = Attempt.objects.get(user=learner)
     lesson = LessonPage.objects.descendant_of(course).get()
+    # an organisation where the learner is in a team, run by a manager
+    organisation = Organisation.objects.create(name="Asso", slug="asso")
+    team = Team.objects.create(organisation=organisation, name="Com")
+    membership = Membership.objects.create(user=learner, organisation=organisation, team=team)
+    dora = make_user(first_name="Dora")
+    Membership.objects.create(user=dora, organisation=organisation, role=Membership.Role.MANAGER)
+    manager = Client(raise_request_exception=False)
+    manager.force_login(dora)
     return {"client": client, "learner": learner, "course": course, "quiz": quiz, "attempt": attempt,
-            "attempt_url": attempt_url, "lesson": lesson}
+            "attempt_url": attempt_url, "lesson": lesson, "manager": manager, "team": team,
+            "membership": membership}
 
 
 def endpoints(site):
@@ -136,6 +145,18 @@ def endpoints(site):
         ("learner", "post", f"/quiz/tentatives/{attempt.pk}/brouillon/", answer_fields),
         ("learner", "get", f"/quiz/tentatives/{attempt.pk}/statut/", ["fragment"]),
         ("learner", "get", f"/quiz/tentatives/{attempt.pk}/resultat/", ["fragment"]),
+        ("learner", "post", "/comptes/mes-donnees/", ["format"]),
+        ("learner", "post", "/comptes/supprimer-mon-compte/", ["password", "code", "confirm"]),
+        ("manager", "get", "/organisations/asso/", ["team", "course", "page"]),
+        ("manager", "post", "/organisations/asso/equipes/creer/", ["name"]),
+        ("manager", "post", f"/organisations/asso/equipes/{site['team'].pk}/renommer/", ["name"]),
+        ("manager", "post", f"/organisations/asso/equipes/personnes/{site['membership'].pk}/equipe/", ["team"]),
+        ("manager", "post", f"/organisations/asso/equipes/personnes/{site['membership'].pk}/role/", ["role"]),
+        ("manager", "post", "/organisations/asso/invitations/", ["email", "first_name", "last_name", "team", "role"]),
+        ("manager", "post", "/organisations/asso/import/", ["file"]),
+        ("manager", "post", "/organisations/asso/affectations/", ["course", "team", "people", "due_on"]),
+        ("manager", "post", "/organisations/asso/relances/", ["course", "person"]),
+        ("manager", "post", "/organisations/asso/exports/", ["format", "course", "team"]),
     ]
 
 
@@ -153,16 +174,17 @@ def state(site):
         "attempt": (attempt.status, Answer.objects.filter(attempt=attempt).count()),
         "progress": (StepProgress.objects.filter(status="completed").count(), Enrollment.objects.count()),
         "two_factor": (TOTPDevice.objects.filter(confirmed=True).count(), StaticToken.objects.count()),
+        "organisation": (Team.objects.count(), Membership.objects.count(), Assignment.objects.count()),
     }
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(choice=st.integers(min_value=0, max_value=100), fields=body, as_json=st.booleans())
 def test_random_bodies_on_every_form_and_json_endpoint_never_5xx_nor_half_write(site, choice, fields, as_json):
     # given one endpoint and a random body made of its own field names and stray ones
     listed = endpoints(site)
     who, method, url, names = listed[choice % len(listed)]
-    client = site["client"] if who == "learner" else Client(raise_request_exception=False)
+    client = site[who] if who == "manager" else site["client"] if who == "learner" else Client(raise_request_exception=False)
     data = {}
     for index, value in fields:
         name = names[index % len(names)] if index < 2 * len(names) else f"stray-{index}"
@@ -179,6 +201,8 @@ def test_random_bodies_on_every_form_and_json_endpoint_never_5xx_nor_half_write(
     if after["users"] != before["users"]:
         assert url == "/comptes/inscription/" and response.status_code == 302
         assert after["users"] == before["users"] + 1
+    if after["organisation"] != before["organisation"]:  # a manager's write went through, whole
+        assert who == "manager" and response.status_code == 302, (url, data)
     learner = User.objects.get(pk=site["learner"].pk)
     assert learner.first_name.strip() and learner.preferred_language in ("fr", "en")
     status, answers = after["attempt"]
@@ -194,7 +218,7 @@ def test_oversized_bodies_are_refused_on_every_endpoint_and_nothing_is_written(s
     huge = "x" * (3 * 1024 * 1024)
     reading_a_body = [(who, url, names) for who, method, url, names in endpoints(site) if method == "post" and names != ["next"]]
     for who, url, names in reading_a_body:
-        client = site["client"] if who == "learner" else Client(raise_request_exception=False)
+        client = site[who] if who == "manager" else site["client"] if who == "learner" else Client(raise_request_exception=False)
         response = client.post(url, {names[0]: huge})
         # refused, or sent elsewhere before the body is read (no login or setup in progress)
         assert response.status_code in (302, 400), (url, response.status_code)

@@ -401,3 +401,34 @@ def test_the_database_cache_counts_every_increment_from_concurrent_requests(sett
     cache.clear()
     with pytest.raises(ValueError):
         cache.incr("compteur")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_in_a_browser_a_guessed_password_locks_the_account_with_a_french_page(browser_page, screenshot):
+    # given a learner's account
+    make_user(email="sam@example.org", password=PASSWORD)
+    page = browser_page
+
+    # when someone types five wrong passwords, by keyboard
+    for attempt in range(5):
+        page.goto("/comptes/connexion/")
+        page.get_by_label("Adresse e-mail").fill("sam@example.org")
+        page.get_by_label("Mot de passe").fill(f"mauvais-{attempt}")
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+
+    # then the page says the login is blocked, for how long, and until when
+    assert page.get_by_role("heading", name="Trop de tentatives").is_visible()
+    text = page.locator("main").inner_text()
+    assert "la connexion est bloquée pendant 1 minute" in text and "Vous pourrez réessayer à partir de" in text
+    screenshot(page, "compte-bloque")
+
+    # and even the right password is refused until then
+    page.goto("/comptes/connexion/")
+    page.get_by_label("Adresse e-mail").fill("sam@example.org")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", name="Trop de tentatives").is_visible()
+    assert page.get_by_role("link", name="Mon espace").count() == 0
