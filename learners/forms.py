@@ -72,7 +72,7 @@ def one_time_code_field(label, required=True):
 def digits_only(value):
     """The six digits typed (spaces are allowed, as apps show "123 456"), or a clear error."""
     code = "".join(value.split())
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):  # "²" and "①" pass isdigit()
         raise forms.ValidationError(_("Le code comporte 6 chiffres : saisissez-le tel que votre application l'affiche."))
     return code
 

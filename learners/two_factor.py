@@ -175,7 +175,7 @@ def check_code(*, user, code):
     once). Raises CodeRefused when the code is wrong or when too many wrong codes were
     tried lately (then it says how long to wait)."""
     code = normalise(code)
-    looks_like_app_code = len(code) == TOTP_DIGITS and code.isdigit()
+    looks_like_app_code = len(code) == TOTP_DIGITS and code.isascii() and code.isdigit()
     model = TOTPDevice if looks_like_app_code else StaticDevice
     with transaction.atomic():
         device = model.objects.select_for_update().filter(user=user, confirmed=True).order_by("-pk").first()

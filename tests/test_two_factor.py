@@ -269,12 +269,13 @@ def test_a_wrong_code_is_refused_clearly_and_the_next_tries_are_slowed_down(clie
     assert "_auth_user_id" not in client.session
 
 
-def test_a_code_of_the_wrong_shape_gets_a_message_and_costs_no_try(client):
+@pytest.mark.parametrize("code", ["12ab", "12345²", "①②③④⑤⑥", "١٢٣٤٥٦"])
+def test_a_code_of_the_wrong_shape_gets_a_message_and_costs_no_try(client, code):
     learner = make_user(email="sam@example.org")
     turn_on(learner)
     log_in_with_password(client, "sam@example.org")
 
-    response = client.post(LOGIN_CODE, {"code": "12ab"})
+    response = client.post(LOGIN_CODE, {"code": code})
 
     assert "Le code comporte 6 chiffres" in response.content.decode()
     assert app_device(learner).throttling_failure_count == 0
