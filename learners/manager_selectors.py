@@ -15,6 +15,7 @@ so that no one's score can be read off a group's figure."""
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from django.db import connections
 from django.db.models import (
     Avg, Case, CharField, Count, Exists, F, FilteredRelation, OuterRef, Q, Subquery, Value, When,
 )
@@ -140,19 +141,6 @@ def best_percent(quiz_id, user_ref="user_id"):
         Attempt.objects.filter(user_id=OuterRef(user_ref), quiz_id=quiz_id, status=Attempt.Status.GRADED)
         .order_by("-percent").values("percent")[:1]
     )
-
-
-def passed(quiz_id, user_ref="user_id"):
-    return Exists(Attempt.objects.filter(
-        user_id=OuterRef(user_ref), quiz_id=quiz_id, status=Attempt.Status.GRADED, passed=True
-    ))
-
-
-def passed_every(quiz_ids, user_ref="user_id"):
-    condition = Q()
-    for quiz_id in quiz_ids:
-        condition &= Q(passed(quiz_id, user_ref))
-    return condition
 
 
 # --- The course's columns -------------------------------------------------------------------
@@ -338,69 +326,105 @@ def heatmap_rows(view, modules, today, offset, limit):
     return rows
 
 
+def compiled(queryset):
+    """The SQL and parameters of `queryset`, to use as a subquery in raw SQL."""
+    return queryset.query.get_compiler(using=queryset.db).as_sql()
+
+
+def id_list(ids):
+    """Ids (integers from our own pages) written into SQL: `1, 2, 3`."""
+    return ", ".join(str(int(pk)) for pk in ids)
+
+
+def group_figures(view, quiz_modules, theme_quizzes):
+    """Per team, and overall (team None): the number of people, the average of their
+    best scores per quiz module with how many people it counts, and how many people passed
+    every quiz of each theme.
+
+    1 query, over derived tables: one row per person with their best score and pass per
+    quiz (GROUP BY person), then a column per module and per theme, then GROUP BY team.
+    Returns {team_id: {"people": n, module_id: (average, people), theme: ready}}."""
+    members_sql, members_params = compiled(
+        view.memberships().filter(team__isnull=False, user_id__in=view.assignments().values("user_id"))
+        .values("team_id", "user_id")
+    )
+    quiz_ids = sorted({quiz_id for module in quiz_modules for quiz_id in module.quiz_ids}
+                      | {quiz_id for ids in theme_quizzes.values() for quiz_id in ids})
+    sql = f"WITH members AS ({members_sql}) SELECT 'people', team_id, COUNT(*) FROM members GROUP BY team_id"
+    params = list(members_params)
+    if quiz_ids:
+        bests = [
+            f"MAX(CASE WHEN quiz_id = {quiz_id} THEN percent END) AS best_{quiz_id}, "
+            f"MAX(CASE WHEN quiz_id = {quiz_id} AND passed THEN 1 ELSE 0 END) AS passed_{quiz_id}"
+            for quiz_id in map(int, quiz_ids)
+        ]
+        columns, aggregates = [], []
+        for module in quiz_modules:
+            taken = " + ".join(f"CASE WHEN best_{int(pk)} IS NULL THEN 0 ELSE 1 END" for pk in module.quiz_ids)
+            total = " + ".join(f"COALESCE(best_{int(pk)}, 0)" for pk in module.quiz_ids)
+            columns.append(f"CASE WHEN {taken} > 0 THEN 1.0 * ({total}) / ({taken}) END AS module_{module.pk}")
+            aggregates += [f"AVG(module_{module.pk})", f"COUNT(module_{module.pk})"]
+        for number, ids in enumerate(theme_quizzes.values()):
+            ids = sorted(set(map(int, ids)))
+            passes = " + ".join(f"passed_{pk}" for pk in ids)
+            columns.append(f"CASE WHEN {passes} = {len(ids)} THEN 1 ELSE 0 END AS theme_{number}")
+            aggregates.append(f"SUM(theme_{number})")
+        people_sql, people_params = compiled(view.assignments().values("user_id"))
+        nothing = ", NULL" * len(aggregates)
+        sql = (
+            f"WITH members AS ({members_sql}), "
+            f"bests AS (SELECT user_id, {', '.join(bests)} FROM {Attempt._meta.db_table} WHERE status = %s "
+            f"AND quiz_id IN ({id_list(quiz_ids)}) AND user_id IN ({people_sql}) GROUP BY user_id), "
+            f"person AS (SELECT user_id, {', '.join(columns)} FROM bests) "
+            f"SELECT 'people', team_id, COUNT(*){nothing} FROM members GROUP BY team_id "
+            f"UNION ALL SELECT 'figures', members.team_id, COUNT(*), {', '.join(aggregates)} FROM person "
+            "JOIN members ON members.user_id = person.user_id GROUP BY members.team_id "
+            f"UNION ALL SELECT 'figures', NULL, COUNT(*), {', '.join(aggregates)} FROM person"
+        )
+        params += [Attempt.Status.GRADED, *people_params]
+    with connections[view.assignments().db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    figures = {}
+    for kind, team_id, people, *values in rows:
+        group = figures.setdefault(team_id, {})
+        if kind == "people":
+            group["people"] = people
+            continue
+        for module in quiz_modules:
+            average, counted, *values = values
+            group[module.pk] = (float(average) if average is not None else None, counted)
+        for theme, ready in zip(theme_quizzes, values):
+            group[theme] = ready or 0
+    return figures
+
+
 def score_and_readiness(view, modules):
     """Average best score per quiz module (overall and per team) and, per team, the share
-    of people who passed every quiz of each theme's modules: 2 queries."""
+    of people who passed every quiz of each theme's modules: 1 query (group_figures)."""
     quiz_modules = [module for module in modules if module.quiz_ids]
     theme_quizzes = {}
     for module in quiz_modules:
         if module.theme in THEMES:
             theme_quizzes.setdefault(module.theme, []).extend(module.quiz_ids)
-
-    def module_average(module, user_ref):
-        # The average of a module's quizzes' best scores (one quiz in most modules).
-        values = [best_percent(quiz_id, user_ref) for quiz_id in module.quiz_ids]
-        expression = values[0]
-        for value in values[1:]:
-            expression = expression + value
-        return expression / len(values) if len(values) > 1 else expression
-
-    overall = {}
-    per_team = []
-    if quiz_modules or theme_quizzes:
-        aggregates = {}
-        for module in quiz_modules:
-            aggregates[f"avg_{module.pk}"] = Avg(module_average(module, "user_id"))
-            aggregates[f"n_{module.pk}"] = Count("pk", filter=Q(Exists(Attempt.objects.filter(
-                user_id=OuterRef("user_id"), quiz_id__in=module.quiz_ids, status=Attempt.Status.GRADED))))
-        overall = view.assignments().aggregate(**aggregates) if aggregates else {}
-        team_aggregates = dict(aggregates)
-        for theme, quiz_ids in theme_quizzes.items():
-            team_aggregates[f"ready_{theme}"] = Count("pk", filter=passed_every(quiz_ids))
-        per_team = list(
-            view.memberships()
-            .filter(team__isnull=False, user_id__in=view.assignments().values("user_id"))
-            .order_by()
-            .values("team_id")
-            .annotate(people=Count("pk"), **team_aggregates)
-        )
-    else:
-        per_team = list(
-            view.memberships().filter(team__isnull=False, user_id__in=view.assignments().values("user_id"))
-            .order_by().values("team_id").annotate(people=Count("pk"))
-        )
-    by_team = {row["team_id"]: row for row in per_team}
+    figures = group_figures(view, quiz_modules, theme_quizzes)
     teams = [team for team in view.teams if view.team is None or team.pk == view.team.pk]
 
-    module_scores = []
-    for module in quiz_modules:
-        key, count = f"avg_{module.pk}", f"n_{module.pk}"
-        team_figures = []
-        for team in teams:
-            row = by_team.get(team.pk, {})
-            team_figures.append((team, figure(row.get(key), row.get(count, 0))))
-        module_scores.append((module, figure(overall.get(key), overall.get(count, 0)), team_figures))
+    def score(team_id, module):
+        return figure(*figures.get(team_id, {}).get(module.pk, (None, 0)))
 
+    module_scores = [
+        (module, score(None, module), [(team, score(team.pk, module)) for team in teams]) for module in quiz_modules
+    ]
     labels = dict(ModulePage.Theme.choices)
     themes = [(theme, labels[theme]) for theme in THEMES if theme in theme_quizzes]
     readiness = []
     for team in teams:
-        row = by_team.get(team.pk, {})
-        people = row.get("people", 0)
-        shares = []
-        for theme, label in themes:
-            ready = row.get(f"ready_{theme}", 0)
-            shares.append((label, figure(100 * ready / people if people else None, people)))
+        group = figures.get(team.pk, {})
+        people = group.get("people", 0)
+        shares = [
+            (label, figure(100 * group.get(theme, 0) / people if people else None, people)) for theme, label in themes
+        ]
         readiness.append((team, people, shares))
     return module_scores, readiness, themes
 
