@@ -109,6 +109,7 @@ class ModulePage(Page):
         EDITORIAL_LINE = "editorial_line", _("Ligne éditoriale")
         COMMUNITY = "community", _("Animation de communauté")
         CRISIS = "crisis", _("Gestion de crise")
+        GOVERNANCE = "governance", _("Gouvernance et prise de parole")
         OTHER = "other", _("Autre")
 
     theme = models.CharField(_("thème"), max_length=32, choices=Theme.choices, default=Theme.OTHER)
