@@ -1,6 +1,8 @@
 """A small but real crisis-room scenario, authored as a trainer would in the admin, and
 builders for pages and runs of it (the style of tests/factories.py)."""
 
+from datetime import timedelta
+
 from courses.scenarios import ScenarioPage, build_script
 from tests.factories import add_page
 
@@ -112,3 +114,17 @@ def authored_script(**fields):
 
 def make_scenario(module, **fields):
     return add_page(module, ScenarioPage, **scenario_fields(**fields))
+
+
+class FrozenClock:
+    """The server's clock, frozen at `now`; `advance(real seconds)` moves it. Patch
+    django.utils.timezone.now with it (every thread of the process sees it)."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def advance(self, seconds):
+        self.now += timedelta(seconds=seconds)
+
+    def __call__(self):
+        return self.now

@@ -20,7 +20,7 @@ from learners import progress
 from learners.models import StepProgress
 from learners.roles import TRAINERS_GROUP
 from tests.factories import enrolled_client, make_course_with, make_user
-from tests.scenario_factories import make_scenario
+from tests.scenario_factories import FrozenClock, make_scenario
 
 pytestmark = pytest.mark.django_db
 
@@ -28,22 +28,9 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=dt_timezone.utc)
 Status = ScenarioRun.Status
 
 
-class Clock:
-    """The server's clock, frozen; `advance(real seconds)` moves it."""
-
-    def __init__(self):
-        self.now = START
-
-    def advance(self, seconds):
-        self.now += timedelta(seconds=seconds)
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    frozen = Clock()
+    frozen = FrozenClock(START)
     with mock.patch("django.utils.timezone.now", frozen):
         yield frozen
 
