@@ -11,6 +11,9 @@ from unittest import mock
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from courses import scenario_services as services
@@ -90,6 +93,19 @@ def test_a_reload_resumes_the_run_at_the_same_moment_on_the_servers_clock(room, 
     # counters stopped at the reply (130 s): 12 + 30 × 130 / 60
     assert state["items"][0]["reactions"] == 77 and state["items"][0]["reactions_label"] == "77 réactions"
     assert client.get(f"/salle-de-crise/parties/{run.pk}/etat/").json() == state
+
+
+def test_the_rooms_pages_are_private_and_never_stored(room, clock):
+    client = room["client"]
+    run = start(room)
+    act(client, run, "depart:masquer", "depart", 0)
+    act(client, run, "emballement:direction", "emballement", 1)
+    for url in [room["scenario"].url, f"/salle-de-crise/parties/{run.pk}/bilan/",
+                f"/salle-de-crise/parties/{run.pk}/statut/", f"/salle-de-crise/parties/{run.pk}/etat/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        cache_control = response.headers.get("Cache-Control", "")
+        assert "no-store" in cache_control and "private" in cache_control, (url, cache_control)
 
 
 def test_reading_the_feed_takes_a_fixed_handful_of_queries_and_writes_nothing(room, clock, django_assert_max_num_queries):
@@ -374,3 +390,38 @@ def test_the_admin_refuses_a_scenario_that_cannot_be_played(trainer_client):
     page = response.content.decode()
     assert "qui n&#x27;existe pas" in page
     assert not ScenarioPage.objects.exists()
+
+
+# --- Random bodies on every endpoint of the room -------------------------------------------------
+
+FIELD_VALUES = ["", " ", "0", "1", "-1", str(2**63), "１", "²", "depart", "dialogue", "depart:repondre",
+                "depart:masquer", "dialogue:service-client", "pause", "resume", "<script>x</script>", "é" * 300,
+                "x" * 5_000]
+
+
+@hypothesis_settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(choice=st.integers(min_value=0, max_value=50), fields=st.lists(
+    st.tuples(st.integers(min_value=0, max_value=6), st.one_of(st.sampled_from(FIELD_VALUES), st.text(max_size=30))),
+    max_size=10), as_json=st.booleans())
+def test_random_bodies_never_5xx_and_write_whole_or_nothing(room, choice, fields, as_json):
+    client = room["client"]
+    run = ScenarioRun.objects.filter(user=room["learner"], status=Status.PLAYING).first() or start(room)
+    names = ["choice", "branch", "sequence", "text", "action", "stray", "next"]
+    urls = [f"/salle-de-crise/parties/{run.pk}/agir/", f"/salle-de-crise/parties/{run.pk}/pause/",
+            f"/salle-de-crise/parties/{run.pk}/fin/", f"/salle-de-crise/{room['scenario'].pk}/commencer/"]
+    url = urls[choice % len(urls)]
+    data = {}
+    for index, value in fields:
+        data.setdefault(names[index], []).append(value)
+    actions_before = ScenarioAction.objects.filter(run=run).count()
+
+    response = client.post(url, data, **({"HTTP_ACCEPT": "application/json"} if as_json else {}))
+
+    assert response.status_code < 500, (url, data)
+    actions_after = ScenarioAction.objects.filter(run=run).count()
+    if actions_after != actions_before:  # an action went through, whole
+        assert url.endswith("/agir/") and response.status_code == 302
+        assert actions_after == actions_before + 1
+        action = ScenarioAction.objects.get(run=run, sequence=actions_before)
+        assert action.text == (data["text"][-1] if action.text else "")
+    assert ScenarioRun.objects.filter(user=room["learner"], status=Status.PLAYING).count() <= 1
