@@ -425,3 +425,18 @@ def test_random_bodies_never_5xx_and_write_whole_or_nothing(room, choice, fields
         action = ScenarioAction.objects.get(run=run, sequence=actions_before)
         assert action.text == (data["text"][-1] if action.text else "")
     assert ScenarioRun.objects.filter(user=room["learner"], status=Status.PLAYING).count() <= 1
+
+
+def test_the_learners_data_export_holds_their_runs_and_messages_and_deletion_erases_them(room, clock):
+    from learners import data_rights
+
+    client = room["client"]
+    run = start(room)
+    act(client, run, "depart:repondre", "depart", 0, "Bonjour <b>Julie</b>")
+    [exported] = data_rights.personal_data(room["learner"])["crisis_room_runs"]
+    assert exported["number"] == 1 and exported["status"] == Status.PLAYING
+    assert exported["actions"] == [{"moment": "depart", "action": "depart:repondre", "text": "Bonjour <b>Julie</b>",
+                                    "scenario_second": 0.0, "at": START}]
+
+    data_rights.delete_account(user=room["learner"])
+    assert not ScenarioAction.objects.exists() and not ScenarioRun.objects.exists()
