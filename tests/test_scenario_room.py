@@ -455,3 +455,12 @@ def test_the_learners_data_export_holds_their_runs_and_messages_and_deletion_era
 
     data_rights.delete_account(user=room["learner"])
     assert not ScenarioAction.objects.exists() and not ScenarioRun.objects.exists()
+
+
+def test_a_course_with_a_crisis_room_is_completed_by_its_scored_run(room):
+    from tests.factories import complete_course
+
+    complete_course(room["learner"], room["course"])
+    enrollment = progress.enroll(user=room["learner"], course=room["course"])
+    assert enrollment.percent == 100 and enrollment.completed_at is not None
+    assert ScenarioRun.objects.get(user=room["learner"]).percent == 76
