@@ -390,6 +390,8 @@ def script_errors(script):
             if current is not None and current not in branches:
                 break
         if current in seen:
-            errors.append(_("Les délais des moments forment une boucle sans fin à partir de « %(branch)s ».") % {"branch": key})
+            errors.append(
+                _("Les délais des moments forment une boucle sans fin à partir de « %(branch)s ».") % {"branch": key}
+            )
             break
     return errors

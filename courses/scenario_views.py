@@ -209,7 +209,8 @@ def debrief(request, run_id):
         "ended_at": clock_label(run.ended_scenario_seconds or 0),
         "time_out": run.end_reason == engine.END_TIME_OUT,
     }
-    template = "courses/scenario/includes/scores.html" if request.GET.get("fragment") else "courses/scenario/debrief.html"
+    fragment = bool(request.GET.get("fragment"))
+    template = "courses/scenario/includes/scores.html" if fragment else "courses/scenario/debrief.html"
     return render(request, template, context)
 
 

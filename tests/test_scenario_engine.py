@@ -138,7 +138,8 @@ def test_actions_out_of_place_are_refused_with_a_message(choice_id, branch, sequ
 def test_a_reply_at_the_limit_is_kept_as_typed_and_text_on_other_actions_is_dropped():
     typed = "<b>Bonjour</b> & merci " + "é" * 257
     assert len(typed) == 280
-    assert engine.act(SCRIPT, [], 50, choice_id="depart:repondre", branch="depart", sequence=0, text=typed)["text"] == typed
+    reply = engine.act(SCRIPT, [], 50, choice_id="depart:repondre", branch="depart", sequence=0, text=typed)
+    assert reply["text"] == typed
     assert engine.act(SCRIPT, [], 50, choice_id="depart:masquer", branch="depart", sequence=0, text="x")["text"] == ""
 
 
