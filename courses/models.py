@@ -121,7 +121,7 @@ class ModulePage(Page):
     search_fields = Page.search_fields + [index.SearchField("intro")]
 
     parent_page_types = ["courses.CoursePage"]
-    subpage_types = ["courses.LessonPage", "quizzes.QuizPage"]
+    subpage_types = ["courses.LessonPage", "quizzes.QuizPage", "courses.ScenarioPage"]
 
     class Meta:
         verbose_name = _("module")
@@ -212,3 +212,6 @@ class LessonPage(StepPage):
     class Meta:
         verbose_name = _("leçon")
         verbose_name_plural = _("leçons")
+
+
+from courses.scenarios import ScenarioAction, ScenarioPage, ScenarioRun  # noqa: E402,F401  the crisis room

@@ -182,7 +182,8 @@ def build_progress(user, course, learner):
     modules = course_outline(course).modules
     done = []
     for position, module in enumerate(modules[:learner.modules_done + 1]):
-        lessons = [step for step in module.steps if not isinstance(step, QuizPage)]
+        # Steps the learner completes by their word; a quiz or a crisis room needs its own play.
+        lessons = [step for step in module.steps if step.completed_by_learner]
         quiz = next((step for step in module.steps if isinstance(step, QuizPage)), None)
         finishing = position < learner.modules_done
         for lesson in lessons if finishing else lessons[:learner.lessons_after]:
