@@ -76,7 +76,7 @@ def stopped(child, timeout=60):
         child.wait()
 
 
-def run_pass(name, overrides, folder, smoke):
+def run_pass(name, overrides, folder, smoke, profile=False):
     """One backend, measured by a child process; its measures (dict)."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -90,7 +90,8 @@ def run_pass(name, overrides, folder, smoke):
     out = folder / "measures.json"
     limit = 600 if smoke else 3600
     print(f"== {name}", flush=True)
-    command = [sys.executable, "-m", "benchkit.backend", "--out", str(out)] + (["--smoke"] if smoke else [])
+    command = [sys.executable, "-m", "benchkit.backend", "--out", str(out)]
+    command += (["--smoke"] if smoke else []) + (["--profile"] if profile else [])
     child = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         child.wait(timeout=limit)
@@ -111,6 +112,8 @@ def run_pass(name, overrides, folder, smoke):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, short runs, targets not enforced")
+    parser.add_argument("--profile", action="store_true",
+                        help="also print a cProfile of 20 warm in-process requests of each page")
     args = parser.parse_args()
     ensure_wrk()
     folder = bench_dir()
@@ -119,7 +122,7 @@ def main():
     passes = []
     try:
         for index, (name, overrides) in enumerate(chosen):
-            passes.append((name, run_pass(name, overrides, folder / f"pass-{index}", args.smoke)))
+            passes.append((name, run_pass(name, overrides, folder / f"pass-{index}", args.smoke, args.profile)))
     except KeyboardInterrupt:
         sys.exit("Interrupted: every process the bench started has been stopped.")
 
@@ -142,6 +145,10 @@ def main():
             print(f"- {name}: {note}")
     for line in skipped:
         print(f"- {line}")
+    for name, measures in passes:
+        for key, text in measures.get("profiles", {}).items():
+            print(f"\n<details><summary>Profile: {report.PAGE_NAMES[key]}, {name}</summary>\n\n```\n{text}\n```\n"
+                  "</details>")
     errors = [f"{name}: {error}" for name, measures in passes for error in measures.get("errors", [])]
     if errors:
         print("\nFAILED: a scenario could not be measured (logs under " f"{folder}):", *errors, sep="\n", file=sys.stderr)

@@ -36,6 +36,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", required=True)
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     processes.terminate_on_sigterm()
     sizes = SMOKE if args.smoke else FULL
@@ -50,7 +51,7 @@ def main():
         import django
 
         django.setup()
-        measure(result, sizes)
+        measure(result, sizes, args.profile)
     except BenchError as error:
         result["errors"].append(str(error))
     except Exception:  # noqa: BLE001 - reported, and the pass fails
@@ -71,7 +72,7 @@ def row(result, key, measured, ceiling, ratio, **detail):
     result["rows"].append({"key": key, "measured": measured, "ceiling": ceiling, "ratio": ratio, **detail})
 
 
-def measure(result, sizes):
+def measure(result, sizes, profile=False):
     from django.core.management import call_command
 
     bench_dir = Path(os.environ["PASSERELLE_VAR_DIR"])
@@ -80,6 +81,8 @@ def measure(result, sizes):
     call_command("load_demo_course", no_accounts=True, stdout=open(os.devnull, "w"))
     data = prepare()
     result["queries"] = query_counts(data["pages"])
+    if profile:
+        result["profiles"] = profiles(data["pages"])
 
     port = int(os.environ.get("BENCH_PORT") or free_port())
     base = f"http://127.0.0.1:{port}"
@@ -196,6 +199,34 @@ def query_counts(pages):
     return counts
 
 
+def profiles(pages, requests=20):
+    """Where a warm request of each page spends its time: cProfile over `requests`
+    in-process requests, the functions with the most cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.test import Client
+
+    found = {}
+    for key, (url, cookie) in pages.items():
+        client = Client()
+        if cookie:
+            name, value = cookie.split("=", 1)
+            client.cookies[name] = value
+        client.get(url)
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            client.get(url)
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.strip_dirs().sort_stats("cumulative").print_stats(30)
+        found[key] = f"{requests} warm requests of {url}\n" + out.getvalue().split("\n", 3)[-1].strip()
+    return found
+
+
 # --- Web ---------------------------------------------------------------------------------
 
 
@@ -300,8 +331,9 @@ def learners_with_attempts(count, data):
 
 
 def graded_round_trip(base, cookie, attempt, worker):
-    """Submit `attempt` through the site, then ask its status endpoint until graded:
-    what the learner's page does. The clock starts when the answers are sent."""
+    """Submit `attempt` through the site, ask its status endpoint until graded, then
+    fetch the result: what the learner's result page does (with a tighter poll). The
+    clock starts when the answers are sent and stops when the result is received."""
     import requests
 
     from django.urls import reverse
@@ -312,6 +344,7 @@ def graded_round_trip(base, cookie, attempt, worker):
     session.headers["Cookie"] = cookie
     page_url = base + reverse("quiz_attempt", args=[attempt.pk])
     status_url = base + reverse("quiz_status", args=[attempt.pk])
+    result_url = base + reverse("quiz_result", args=[attempt.pk]) + "?fragment=1"
     page = session.get(page_url, allow_redirects=False, timeout=30)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
     if page.status_code != 200 or not token:
@@ -328,7 +361,11 @@ def graded_round_trip(base, cookie, attempt, worker):
         status = session.get(status_url, allow_redirects=False, timeout=30)
         if status.status_code != 200:
             raise BenchError(f"{status_url} answered {status.status_code}")
-        if status.json()["status"] in SETTLED:
+        state = status.json()["status"]
+        if state in SETTLED:
+            shown = session.get(result_url, allow_redirects=False, timeout=30)  # what the page then shows
+            if shown.status_code != 200 or (state == "graded" and "score__value" not in shown.text):
+                raise BenchError(f"{result_url} answered {shown.status_code} once graded: {shown.text[:300]}")
             return time.perf_counter() - start
         if time.perf_counter() > deadline:
             processes.ensure_alive(worker, "the Celery worker")

@@ -65,6 +65,8 @@ def table(passes, enforce):
              "| --- | --- | --- | --- | ---: | --- | --- |"]
     for key, (_name, _ceiling, sense, target) in ROWS.items():
         for backend, measures in passes:
+            if not any(r["key"] == key for r in measures["rows"]):
+                lines.append(f"| {ROWS[key][0]} | {backend} | not measured (see the errors below) | | | | failed |")
             for row in (r for r in measures["rows"] if r["key"] == key):
                 verdict = "over target" if missed(row) else "ok"
                 if not enforce and verdict == "over target":
