@@ -21,12 +21,12 @@ from pathlib import Path
 
 from benchkit import processes
 from benchkit.processes import BenchError
-from benchkit.timing import median_seconds, percentile
+from benchkit.timing import median_seconds, percentile, say
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = {"wrk_seconds": 10, "repeats": 3, "latency_samples": 100, "burst": 200, "recount": 10_000,
         "manager": 10_000}
-SMOKE = {"wrk_seconds": 1, "repeats": 1, "latency_samples": 5, "burst": 10, "recount": 200, "manager": 200}
+SMOKE = {"wrk_seconds": 2, "repeats": 1, "latency_samples": 5, "burst": 10, "recount": 200, "manager": 200}
 CONNECTIONS = 16
 POLL = 0.005  # how often the grading scenario asks the result endpoint, and .get() its store
 SETTLED = ("graded", "needs_review")  # the grader is done with the attempt
@@ -76,9 +76,11 @@ def measure(result, sizes, profile=False):
     from django.core.management import call_command
 
     bench_dir = Path(os.environ["PASSERELLE_VAR_DIR"])
-    print("  migrating and loading the demo course…", flush=True)
+    say("migrating…")
     call_command("migrate", verbosity=0)
+    say("loading the demo course…")
     call_command("load_demo_course", no_accounts=True, stdout=open(os.devnull, "w"))
+    say("a learner, a 50-question quiz, attempts in progress, query counts…")
     data = prepare()
     result["queries"] = query_counts(data["pages"])
     if profile:
@@ -86,6 +88,7 @@ def measure(result, sizes, profile=False):
 
     port = int(os.environ.get("BENCH_PORT") or free_port())
     base = f"http://127.0.0.1:{port}"
+    say(f"starting gunicorn on 127.0.0.1:{port}…")
     gunicorn = processes.start(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--workers", "2", "--worker-class", "sync",
          "--bind", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
@@ -251,12 +254,14 @@ def check_pages(base, data):
 
     for key, (url, cookie) in data["pages"].items():
         headers = {"Cookie": cookie} if cookie else {}
-        response = requests.get(base + url, headers=headers, allow_redirects=False, timeout=30)
-        if response.status_code != 200:
-            raise BenchError(f"{key}: {url} answered {response.status_code} {response.headers.get('Location', '')}")
-        logged_in = data["logout"] in response.text
-        if key != "bare" and logged_in != bool(cookie):
-            raise BenchError(f"{key}: {url} was served {'logged in' if logged_in else 'anonymously'}")
+        for _ in range(3):  # both workers warm (the first request of a page fills caches)
+            response = requests.get(base + url, headers=headers, allow_redirects=False, timeout=30)
+            if response.status_code != 200:
+                raise BenchError(f"{key}: {url} answered {response.status_code} "
+                                 f"{response.headers.get('Location', '')}")
+            logged_in = data["logout"] in response.text
+            if key != "bare" and logged_in != bool(cookie):
+                raise BenchError(f"{key}: {url} was served {'logged in' if logged_in else 'anonymously'}")
 
 
 def web_rows(result, sizes, base, data, gunicorn):
@@ -267,7 +272,7 @@ def web_rows(result, sizes, base, data, gunicorn):
     runs = {key: [] for key in data["pages"]}
     for repeat in range(sizes["repeats"]):
         for key, (url, cookie) in data["pages"].items():  # the bare view first, interleaved
-            print(f"  wrk {repeat + 1}/{sizes['repeats']}: {key}", flush=True)
+            say(f"wrk {repeat + 1}/{sizes['repeats']}: {key}")
             processes.ensure_alive(gunicorn, "gunicorn")
             runs[key].append(wrk.run(program, base + url, seconds=sizes["wrk_seconds"], connections=CONNECTIONS,
                                      cookie=cookie, workdir=workdir))
@@ -285,15 +290,28 @@ def web_rows(result, sizes, base, data, gunicorn):
 # --- Grading -----------------------------------------------------------------------------
 
 
+def queue_names(app):
+    """Every queue a task can be sent to (the default one, the declared ones, the routed
+    ones): the bench's one worker takes them all."""
+    names = {app.conf.task_default_queue}
+    names |= {queue.name for queue in app.conf.task_queues or ()}
+    routes = app.conf.task_routes or {}
+    for table in routes if isinstance(routes, (list, tuple)) else [routes]:
+        if isinstance(table, dict):
+            names |= {route["queue"] for route in table.values() if isinstance(route, dict) and route.get("queue")}
+    return sorted(names)
+
+
 def start_worker(bench_dir):
     from config.celery import app
     from home.tasks import noop
 
     purged = app.control.purge()  # what setting up queued (recounts of the demo load)
-    print(f"  starting a Celery worker (2 processes); {purged} queued setup tasks purged", flush=True)
+    say(f"starting a Celery worker (2 processes, queues {', '.join(queue_names(app))}); "
+        f"{purged} queued setup tasks purged")
     worker = processes.start(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=warning", "--concurrency=2",
-         "--hostname", f"bench-{uuid.uuid4().hex[:6]}@%h"],
+         "--queues", ",".join(queue_names(app)), "--hostname", f"bench-{uuid.uuid4().hex[:6]}@%h"],
         log=bench_dir / "worker.log", cwd=ROOT,
     )
     deadline = time.monotonic() + 90
@@ -376,7 +394,7 @@ def graded_round_trip(base, cookie, attempt, worker):
 def grading_latency(result, sizes, base, data, worker):
     samples = sizes["latency_samples"]
     warm = 3
-    print(f"  {samples} gradings against {samples} no-op round trips, interleaved…", flush=True)
+    say(f"{samples} gradings against {samples} no-op round trips, interleaved…")
     people, attempts = learners_with_attempts(samples + warm, data)
     cookies = [session_cookie(person) for person in people]
     noops, gradings = [], []
@@ -401,7 +419,7 @@ def grading_throughput(result, sizes, data, worker):
     from tests.factories import right_answers
 
     count = sizes["burst"]
-    print(f"  a burst of {count} gradings against {count} one-row tasks…", flush=True)
+    say(f"a burst of {count} gradings against {count} one-row tasks…")
     people, attempts = learners_with_attempts(count, data)
     answers = [right_answers(attempt) for attempt in attempts]
 
@@ -442,7 +460,7 @@ def recount(result, sizes, data):
 
     course = data["course"]
     count = sizes["recount"]
-    print(f"  recount of {count:,} enrolments after a publish…", flush=True)
+    say(f"recount of {count:,} enrolments after a publish…")
     steps = course_outline(course).steps
     people = make_people(count, "recompte")
     Enrollment.objects.bulk_create([Enrollment(user=person, course=course) for person in people], batch_size=2000)

@@ -5,7 +5,7 @@ import time
 
 from django.db import connection
 
-from benchkit.timing import median_seconds
+from benchkit.timing import median_seconds, say
 
 
 def manager_measures(learners=10_000):
@@ -25,7 +25,7 @@ def manager_measures(learners=10_000):
     from quizzes.models import Attempt
     from tests.factories import make_course, make_lesson, make_module, make_quiz
 
-    print(f"Building {learners:,} learners x 40 steps for the manager dashboard…", flush=True)
+    say(f"manager dashboard: building {learners:,} learners x 40 steps…")
     course = make_course(title="Bench 40")
     modules, steps, quizzes = [], [], []
     for theme in ("privacy", "editorial_line", "community", "crisis"):

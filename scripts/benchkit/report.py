@@ -11,7 +11,7 @@ ROWS = {
     # to the other learner pages' target; 50 questions are 5 times the markup to render.
     "quiz10": ("quiz attempt page, 10 questions", "bare view", "min", 0.30),
     "quiz50": ("quiz attempt page, 50 questions", "bare view", "min", 0.20),
-    "grading_latency": ("quiz submitted → graded, seen on the status endpoint (median)",
+    "grading_latency": ("quiz submitted → graded, seen on the result endpoint (median)",
                         "no-op task `.delay().get()`", "max", 2.0),
     "grading_throughput": ("grading throughput, 1 worker × 2 processes", "one-row task, same worker", "min", 0.5),
     "recount": ("recount after a publish", "one bulk UPDATE, same rows", "max", 5.0),

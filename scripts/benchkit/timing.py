@@ -1,5 +1,14 @@
+"""Clocks of the bench."""
+
 import statistics
 import time
+
+STARTED = time.monotonic()
+
+
+def say(text):
+    """A progress line, with the seconds since the pass started."""
+    print(f"  [{time.monotonic() - STARTED:5.0f} s] {text}", flush=True)
 
 
 def median_seconds(function, repeat):
