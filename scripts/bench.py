@@ -15,7 +15,8 @@ Backends, each measured in a throwaway database the bench creates and removes:
 
 `--smoke` (make bench-smoke, in CI): tiny sizes and one short run per scenario, the
 defaults only; every row is printed, the targets are not enforced, any error fails.
-Exit status: 0 all good, 1 a row over its target (full bench only), 2 a scenario failed."""
+Exit status: 0 all good, 1 a row over its target (full bench only), 2 a scenario failed,
+130 interrupted (Ctrl-C, SIGTERM), after stopping everything it started."""
 
 import argparse
 import json
@@ -32,6 +33,7 @@ sys.path[:0] = [str(ROOT / "scripts"), str(ROOT)]
 
 from benchkit import report  # noqa: E402
 from benchkit.database import postgres_reachable, redis_reachable  # noqa: E402
+from benchkit.processes import interrupt_on_signals  # noqa: E402
 from benchkit.wrk import ensure_wrk  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/passerelle_bench"
@@ -101,7 +103,8 @@ def run_pass(name, overrides, folder, smoke, profile=False):
         return {"rows": [], "queries": {}, "memory": {}, "notes": [],
                 "errors": [f"the pass did not finish within {limit} s"]}
     except KeyboardInterrupt:
-        stopped(child)  # Ctrl-C reached the child too: it is stopping what it started
+        child.terminate()  # the child stops what it started (and ignores this if Ctrl-C reached it first)
+        stopped(child)
         raise
     if not out.exists():
         return {"rows": [], "queries": {}, "memory": {}, "notes": [],
@@ -115,6 +118,7 @@ def main():
     parser.add_argument("--profile", action="store_true",
                         help="also print a cProfile of 20 warm in-process requests of each page")
     args = parser.parse_args()
+    interrupt_on_signals()
     ensure_wrk()
     folder = bench_dir()
     chosen, skipped = backends(args.smoke)
@@ -124,7 +128,8 @@ def main():
         for index, (name, overrides) in enumerate(chosen):
             passes.append((name, run_pass(name, overrides, folder / f"pass-{index}", args.smoke, args.profile)))
     except KeyboardInterrupt:
-        sys.exit("Interrupted: every process the bench started has been stopped.")
+        print("Interrupted: every process the bench started has been stopped.", file=sys.stderr)
+        sys.exit(130)
 
     sizes = passes[0][1].get("sizes", {})
     print()

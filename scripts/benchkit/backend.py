@@ -38,7 +38,7 @@ def main():
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    processes.terminate_on_sigterm()
+    processes.interrupt_on_signals()
     sizes = SMOKE if args.smoke else FULL
     result = {"rows": [], "queries": {}, "memory": {}, "notes": [], "errors": [], "sizes": sizes}
     database_url = os.environ.get("DATABASE_URL", "")
@@ -56,6 +56,8 @@ def main():
         result["errors"].append(str(error))
     except Exception:  # noqa: BLE001 - reported, and the pass fails
         result["errors"].append(traceback.format_exc())
+    except KeyboardInterrupt:
+        result["errors"].append("interrupted")
     finally:
         processes.stop_all()
         if postgres:

@@ -52,11 +52,17 @@ def stop_all():
         stop(process)
 
 
-def terminate_on_sigterm():
-    """A SIGTERM (the orchestrator's time limit) unwinds like Ctrl-C: finally blocks run."""
+def interrupt_on_signals():
+    """Ctrl-C (SIGINT) or SIGTERM (a time limit, CI cancelling) unwinds the program: its
+    finally blocks stop what it started. Only the first signal does: a second one while
+    stopping is ignored, so that the cleaning up is not cut short. Set explicitly, as a
+    shell starts background commands with SIGINT ignored."""
     def handler(signum, frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt(f"signal {signum}")
 
+    signal.signal(signal.SIGINT, handler)
     signal.signal(signal.SIGTERM, handler)
 
 
