@@ -61,12 +61,15 @@ def main():
     finally:
         processes.stop_all()
         if postgres:
-            from django.db import connections
+            try:
+                from django.db import connections
 
-            connections.close_all()
-            from benchkit.database import drop_database
+                from benchkit.database import drop_database
 
-            drop_database(database_url)
+                connections.close_all()
+                drop_database(database_url)
+            except Exception as error:  # noqa: BLE001 - reported with the measures
+                result["errors"].append(f"could not drop the bench database: {error}")
         Path(args.out).write_text(json.dumps(result, indent=1))
 
 
