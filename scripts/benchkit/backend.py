@@ -228,10 +228,15 @@ def profiles(pages, requests=20):
         for _ in range(requests):
             client.get(url)
         profiler.disable()
-        out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.strip_dirs().sort_stats("cumulative").print_stats(30)
-        found[key] = f"{requests} warm requests of {url}\n" + out.getvalue().split("\n", 3)[-1].strip()
+        text = f"{requests} warm requests of {url}"
+        for order, count in (("cumulative", 40), ("tottime", 15)):
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats(order).print_stats(count)
+            text += f"\n\nsorted by {order}:\n" + out.getvalue().split("\n", 3)[-1].strip()
+        for prefix in sorted({str(ROOT) + "/", *(path + "/" for path in sys.path if "-packages" in path)}, key=len,
+                             reverse=True):
+            text = text.replace(prefix, "")
+        found[key] = text
     return found
 
 
