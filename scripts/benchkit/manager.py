@@ -1,7 +1,6 @@
 """The manager dashboard row: the dashboard's selector over N learners of a 40-step
 course against one raw GROUP BY over their step rows, and the XLSX export of them all."""
 
-import time
 
 from django.db import connection
 
