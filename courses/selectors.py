@@ -61,10 +61,13 @@ def ancestor_paths(path, above_depth=0):
 
 
 def course_of(page):
-    """The course a page belongs to (itself for a course), or None: one query."""
+    """The course a page belongs to (itself for a course), or None: one query, once per
+    publish (courses.publishing)."""
     if isinstance(page, CoursePage):
         return page
-    return CoursePage.objects.filter(path__in=ancestor_paths(page.path)).first()
+    return publishing.memoised(
+        f"course-of:{page.path}", lambda: CoursePage.objects.filter(path__in=ancestor_paths(page.path)).first()
+    )
 
 
 # Outlines already read, by course id, while reusing_outlines() is active (else None).

@@ -109,6 +109,11 @@ def course_standing(*, user, outline, step=None, enrollment=None):
     if enrollment is None and user.is_authenticated:
         standing.enrollment = Enrollment.objects.filter(user=user, course=outline.course).first()
     if standing.enrollment is not None:
+        # What the page shows of the enrolment comes from the outline, not more queries.
+        standing.enrollment.course = outline.course
+        resume = next((step for step in outline.steps if step.pk == standing.enrollment.resume_step_id), None)
+        if resume is not None:
+            standing.enrollment.resume_step = resume
         rows = StepProgress.objects.filter(user=user, course=outline.course).values_list("step_id", "status")
         for step_id, status in rows:
             standing.viewed_ids.add(step_id)
