@@ -127,12 +127,11 @@ class ModulePage(Page):
         verbose_name_plural = _("modules")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import course_outline
-
+        from courses.selectors import course_of, course_outline
         from learners.progress import course_standing
 
         context = super().get_context(request, *args, **kwargs)
-        outline = course_outline(self.get_parent().specific)
+        outline = course_outline(course_of(self))
         context["outline"] = outline
         context["module_outline"] = outline.module(self)
         context["access"] = course_standing(user=request.user, outline=outline)

@@ -19,7 +19,7 @@ import uuid
 from contextvars import ContextVar
 
 from django.core.cache import caches
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -42,7 +42,12 @@ def read_token():
     flushed test database): nothing is then reused."""
     from courses.models import ContentGeneration
 
-    return ContentGeneration.objects.filter(pk=1).values_list("token", flat=True).first()
+    # Read on every page request: plain SQL, without building a queryset each time.
+    table = connection.ops.quote_name(ContentGeneration._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def current_token():
