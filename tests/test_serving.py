@@ -143,3 +143,15 @@ def test_a_publish_in_another_process_shows_on_the_next_request_here(live_server
     assert "Publié par un autre processus" in urllib.request.urlopen(url).read().decode()
     course_page = urllib.request.urlopen(live_server.url + demo_course.url).read().decode()
     assert "Publié par un autre processus" in course_page
+
+
+def test_a_view_restriction_added_to_a_warm_course_applies_on_the_next_request(client, demo_course):
+    from wagtail.models import PageViewRestriction
+
+    lesson = course_outline(demo_course).steps[0]
+    assert client.get(lesson.url).status_code == 200
+
+    PageViewRestriction.objects.create(page=demo_course, restriction_type=PageViewRestriction.LOGIN)
+
+    response = client.get(lesson.url)
+    assert response.status_code == 302 and "next=" in response["Location"]
