@@ -80,6 +80,35 @@ class generation:
         return False
 
 
+def lookup(key, *, shared=False):
+    """The value stored for `key` under the current token, or None."""
+    token = current_token()
+    if token is None:
+        return None
+    memo = _memo
+    if memo[0] == token and key in memo[1]:
+        return memo[1][key]
+    if shared:
+        value = content_cache().get(f"content:{token}:{key}")
+        if value is not None and _memo[0] == token:
+            _memo[1][key] = value
+        return value
+    return None
+
+
+def store(key, value, *, shared=False):
+    """Keep `value` for `key` under the current token (see memoised)."""
+    global _memo
+    token = current_token()
+    if token is None:
+        return
+    if _memo[0] != token:
+        _memo = (token, {})
+    _memo[1][key] = value
+    if shared:
+        content_cache().set(f"content:{token}:{key}", value, CACHE_TTL)
+
+
 def memoised(key, compute, *, shared=False):
     """The value for `key` under the current token: from this process's memo, then (when
     `shared`, for picklable plain data) from the content cache, else `compute()`d."""

@@ -10,7 +10,11 @@ Wagtail's view unchanged, which applies every rule itself."""
 
 import re
 
+from django.conf import settings
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
 from django.template.response import SimpleTemplateResponse
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -25,22 +29,61 @@ from courses import publishing
 
 def serve(request, path):
     with publishing.generation():
-        table = routing_table()
-        page_id = table["paths"].get(path) if table is not None else None
-        if page_id is None:
-            return finish(wagtail_views.serve(request, path))
-        page = page_object(page_id)
-        request._wagtail_site = site_object(table["site_id"])
-        request._wagtail_route_for_request = RouteResult(page)
-        chain = wagtail_views.serve_chain
-        for fn in reversed(hooks.get_hooks("on_serve_page")):
-            if fn is not check_view_restrictions:  # the table holds no restricted page
-                chain = fn(chain)
-        for fn in hooks.get_hooks("before_serve_page"):
-            result = fn(page, request, [], {})
-            if result is not None:
-                return finish(result)
-        return finish(chain(page, request, [], {}))
+        cache_key = anonymous_page_key(request, path)
+        if cache_key is not None:
+            html = publishing.lookup(cache_key, shared=True)
+            if html is not None:
+                return anonymous_response(request, html)
+            response = serve_page(request, path)
+            if getattr(response, "from_routing_table", False) and response.status_code == 200 and not response.cookies:
+                publishing.store(cache_key, CSRF_FIELD.sub(CSRF_MARKER, response.content.decode()), shared=True)
+            return response
+        return serve_page(request, path)
+
+
+# --- Whole pages for anonymous visitors ------------------------------------------------
+# A visitor without a session sees the same page as every other such visitor, but for the
+# CSRF token of its forms: the page is kept once per token, path and language, and each
+# request gets its own CSRF token written in.
+CSRF_FIELD = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
+CSRF_MARKER = r"\1<@csrf>\2"
+
+
+def anonymous_page_key(request, path):
+    if request.method != "GET" or request.GET or set(request.COOKIES) & {
+        settings.SESSION_COOKIE_NAME, "messages"
+    }:
+        return None
+    return f"anonymous-page:{translation.get_language()}:{path}"
+
+
+def anonymous_response(request, html):
+    parts = html.split("<@csrf>")  # each form gets its own mask of the visitor's secret
+    body = parts[0] + "".join(get_token(request) + part for part in parts[1:])
+    response = HttpResponse(body)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def serve_page(request, path):
+    table = routing_table()
+    page_id = table["paths"].get(path) if table else None
+    if page_id is None:
+        return finish(wagtail_views.serve(request, path))
+    page = page_object(page_id)
+    request._wagtail_site = site_object(table["site_id"])
+    request._wagtail_route_for_request = RouteResult(page)
+    chain = wagtail_views.serve_chain
+    for fn in reversed(hooks.get_hooks("on_serve_page")):
+        if fn is not check_view_restrictions:  # the table holds no restricted page
+            chain = fn(chain)
+    for fn in hooks.get_hooks("before_serve_page"):
+        result = fn(page, request, [], {})
+        if result is not None:
+            return finish(result)
+    response = finish(chain(page, request, [], {}))
+    response.from_routing_table = True
+    return response
 
 
 def finish(response):

@@ -3,6 +3,7 @@ a constant handful of queries, no write on a GET, and never older than the last 
 whichever process made the change."""
 
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -155,3 +156,24 @@ def test_a_view_restriction_added_to_a_warm_course_applies_on_the_next_request(c
 
     response = client.get(lesson.url)
     assert response.status_code == 302 and "next=" in response["Location"]
+
+
+def test_an_anonymous_page_kept_whole_gets_a_fresh_csrf_token_and_follows_publishing(client, demo_course):
+    lesson = LessonPage.objects.get(pk=course_outline(demo_course).steps[0].pk)
+    first = client.get(lesson.url)
+    visitor = client.__class__()
+    second = visitor.get(lesson.url)
+
+    def tokens(response):
+        return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+
+    assert first.status_code == second.status_code == 200
+    assert tokens(second) and all(len(token) == 64 for token in tokens(second))
+    assert "<@" not in second.content.decode()
+    assert tokens(first) != tokens(second)
+    assert "Cookie" in second["Vary"]
+    assert second.cookies.get("csrftoken")
+
+    lesson.title = "Nouveau titre pour tous"
+    lesson.save_revision().publish()
+    assert "Nouveau titre pour tous" in visitor.get(lesson.url).content.decode()
