@@ -29,16 +29,20 @@ from courses import publishing
 
 def serve(request, path):
     with publishing.generation():
-        cache_key = anonymous_page_key(request, path)
-        if cache_key is not None:
-            html = publishing.lookup(cache_key, shared=True)
-            if html is not None:
-                return anonymous_response(request, html)
-            response = serve_page(request, path)
-            if getattr(response, "from_routing_table", False) and response.status_code == 200 and not response.cookies:
-                publishing.store(cache_key, CSRF_FIELD.sub(CSRF_MARKER, response.content.decode()), shared=True)
-            return response
-        return serve_page(request, path)
+        table = routing_table()
+        page_id = table["paths"].get(path) if table else None
+        if page_id is None:
+            return finish(wagtail_views.serve(request, path))
+        cache_key = anonymous_page_key(request, page_id)
+        if cache_key is None:
+            return serve_page(request, table, page_id)
+        html = publishing.lookup(cache_key, shared=True)
+        if html is not None:
+            return anonymous_response(request, html)
+        response = serve_page(request, table, page_id)
+        if response.status_code == 200 and not response.cookies and response.get("Content-Type", "").startswith("text/html"):
+            publishing.store(cache_key, CSRF_FIELD.sub(CSRF_MARKER, response.content.decode()), shared=True)
+        return response
 
 
 # --- Whole pages for anonymous visitors ------------------------------------------------
@@ -49,12 +53,10 @@ CSRF_FIELD = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value
 CSRF_MARKER = r"\1<@csrf>\2"
 
 
-def anonymous_page_key(request, path):
-    if request.method != "GET" or request.GET or set(request.COOKIES) & {
-        settings.SESSION_COOKIE_NAME, "messages"
-    }:
+def anonymous_page_key(request, page_id):
+    if request.method != "GET" or request.GET or set(request.COOKIES) & {settings.SESSION_COOKIE_NAME, "messages"}:
         return None
-    return f"anonymous-page:{translation.get_language()}:{path}"
+    return f"anonymous-page:{translation.get_language()}:{page_id}"
 
 
 def anonymous_response(request, html):
@@ -65,11 +67,7 @@ def anonymous_response(request, html):
     return response
 
 
-def serve_page(request, path):
-    table = routing_table()
-    page_id = table["paths"].get(path) if table else None
-    if page_id is None:
-        return finish(wagtail_views.serve(request, path))
+def serve_page(request, table, page_id):
     page = page_object(page_id)
     request._wagtail_site = site_object(table["site_id"])
     request._wagtail_route_for_request = RouteResult(page)
@@ -81,9 +79,7 @@ def serve_page(request, path):
         result = fn(page, request, [], {})
         if result is not None:
             return finish(result)
-    response = finish(chain(page, request, [], {}))
-    response.from_routing_table = True
-    return response
+    return finish(chain(page, request, [], {}))
 
 
 def finish(response):
