@@ -24,8 +24,9 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-# The token the current request read (set by courses.serving), so that everything the
-# request computes agrees on one generation; None outside a request: read each time.
+# The token of the current request (a one-item list, filled at first use; see
+# generation()), so that everything the request computes agrees on one generation, and
+# a view that never looks at content reads no token; None outside a request: read each time.
 _request_token = ContextVar("content_token", default=None)
 # This process's memo: (token, {key: value}) for the last token seen; replaced as a
 # whole (one assignment: threads of a development server see either memo, never half).
@@ -51,8 +52,12 @@ def read_token():
 
 
 def current_token():
-    token = _request_token.get()
-    return token if token is not None else read_token()
+    holder = _request_token.get()
+    if holder is None:
+        return read_token()
+    if not holder:
+        holder.append(read_token())
+    return holder[0]
 
 
 def bump(**_kwargs):
@@ -63,21 +68,43 @@ def bump(**_kwargs):
     with transaction.atomic():
         if not ContentGeneration.objects.filter(pk=1).update(token=token):
             ContentGeneration.objects.update_or_create(pk=1, defaults={"token": token})
+    # What this request computes from now on includes the change: keep it under the new
+    # token, which is never seen again if the change is rolled back.
+    holder = _request_token.get()
+    if holder is not None:
+        holder[:] = [token]
     return token
 
 
 class generation:
-    """`with generation() as token:` pins the token for the block (a request), so that
-    routes, outline and fragments of one response all come from one generation."""
+    """`with generation():` pins the content token for the block (a request): routes,
+    outlines and fragments of one response all come from one generation. The token is
+    read at its first use (or at once with `eager=True`); nested blocks share the outer one."""
+
+    def __init__(self, eager=False):
+        self.eager = eager
 
     def __enter__(self):
-        self.token = read_token()
-        self.reset = _request_token.set(self.token)
-        return self.token
+        self.reset = None
+        if _request_token.get() is None:
+            self.reset = _request_token.set([])
+        return current_token() if self.eager else None
 
     def __exit__(self, *exc):
-        _request_token.reset(self.reset)
+        if self.reset is not None:
+            _request_token.reset(self.reset)
         return False
+
+
+class ContentGenerationMiddleware:
+    """Every request sees one content generation (read only if the view uses content)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with generation():
+            return self.get_response(request)
 
 
 def lookup(key, *, shared=False):

@@ -130,6 +130,19 @@ def page_object(pk):
     return publishing.memoised(f"page:{pk}", lambda: Page.objects.filter(pk=pk).specific().get())
 
 
+def page_objects(pks):
+    """{pk: specific page} for `pks`, those not yet kept for this token loaded together
+    (one query, plus one per page type)."""
+    pks = {pk for pk in pks if pk is not None}
+    found = {pk: publishing.lookup(f"page:{pk}") for pk in pks}
+    missing = [pk for pk, page in found.items() if page is None]
+    if missing:
+        for page in Page.objects.filter(pk__in=missing).specific():
+            publishing.store(f"page:{page.pk}", page)
+            found[page.pk] = page
+    return found
+
+
 def site_object(pk):
     return publishing.memoised(f"site:{pk}", lambda: Site.objects.select_related("root_page").get(pk=pk))
 

@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
+from courses.serving import page_objects
 from learners.assignments import assignment_status
 from learners.models import Assignment, Certificate, Enrollment, ModuleProgress
 
@@ -41,7 +42,7 @@ def assigned_first(enrollment):
 
 def learner_dashboard(user, *, today=None):
     """Enrolled courses with their module rollups and assignments, and certificates:
-    3 queries. Assigned courses come first among those in progress, soonest due first
+    3 queries, and the content token. Assigned courses come first among those in progress, soonest due first
     (the earliest date when several organisations assigned a course; no date comes last)."""
     today = today or timezone.localdate()
     assignments = Assignment.objects.filter(user=user, course=OuterRef("course"))
@@ -51,12 +52,22 @@ def learner_dashboard(user, *, today=None):
             is_assigned=Exists(assignments),
             assigned_due_on=Subquery(assignments.order_by(F("due_on").asc(nulls_last=True)).values("due_on")[:1]),
         )
-        .select_related("course", "resume_step", "last_step")
-        .prefetch_related(
-            Prefetch("modules", queryset=ModuleProgress.objects.select_related("module").order_by("module__path"))
-        )
+        .prefetch_related("modules")
         .order_by("-enrolled_at")
     )
+    # The pages shown (course, step to resume, modules) as last published, kept in memory
+    # from one publish to the next (courses.serving.page_object): no join of page tables.
+    pages = page_objects(
+        [e.course_id for e in enrollments]
+        + [e.resume_step_id for e in enrollments]
+        + [row.module_id for e in enrollments for row in e.modules.all()]
+    )
+    for enrollment in enrollments:
+        enrollment.course = pages[enrollment.course_id]
+        enrollment.resume_step = pages.get(enrollment.resume_step_id)
+        for row in enrollment.modules.all():
+            row.module = pages[row.module_id]
+        enrollment.module_progress = sorted(enrollment.modules.all(), key=lambda row: row.module.path)
     certificates = list(Certificate.objects.filter(user=user).order_by("-issued_at"))
     by_course = {certificate.course_id: certificate for certificate in certificates}
     for enrollment in enrollments:

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "home.middleware.ContentSecurityPolicyMiddleware",
     "home.middleware.PermissionsPolicyMiddleware",
+    # One content generation per request, read at first use (courses.publishing).
+    "courses.publishing.ContentGenerationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
