@@ -1,9 +1,10 @@
 from django.conf import settings
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from courses import serving
 from home import views as home_views
 from learners import two_factor_views
 from learners import views as learner_views
@@ -32,4 +33,9 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 # Wagtail serves every other URL from the page tree: keep this last.
-urlpatterns += [path("", include(wagtail_urls))]
+# The site's pages: served from what publishing computed (courses.serving), under the
+# name and pattern of Wagtail's own view, which stays behind it for what it does not hold.
+urlpatterns += [
+    re_path(r"^((?:[\w\-]+/)*)$", serving.serve, name="wagtail_serve"),
+    path("", include(wagtail_urls)),
+]

@@ -128,12 +128,11 @@ class ModulePage(Page):
         verbose_name_plural = _("modules")
 
     def get_context(self, request, *args, **kwargs):
-        from courses.selectors import course_outline
-
+        from courses.selectors import course_of, course_outline
         from learners.progress import course_standing
 
         context = super().get_context(request, *args, **kwargs)
-        outline = course_outline(self.get_parent().specific)
+        outline = course_outline(course_of(self))
         context["outline"] = outline
         context["module_outline"] = outline.module(self)
         context["access"] = course_standing(user=request.user, outline=outline)
@@ -149,6 +148,14 @@ class StepPage(Page):
     # Whether the learner completes the step by saying so ("J'ai terminé cette leçon").
     # Steps whose completion the platform decides (a quiz: a passed, graded attempt) say no.
     completed_by_learner = True
+
+    # Every step says how long it takes: the course outline adds them up, and the
+    # catalogue card and the course page both show that one sum (CourseOutline.minutes).
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("durée estimée (minutes)"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(240)],
+    )
 
     class Meta:
         abstract = True
@@ -171,15 +178,19 @@ class StepPage(Page):
             status = 200 if access.enrollment is None else 403
             return TemplateResponse(request, self.step_template_gate, {"page": self, "access": access}, status=status)
         progress.record_step_viewed(access=access)
-        request.step_access = access
-        return super().serve(request, *args, **kwargs)
+        return TemplateResponse(
+            request,
+            self.get_template(request, *args, **kwargs),
+            self.get_context(request, *args, access=access, **kwargs),
+        )
 
-    def get_context(self, request, *args, **kwargs):
+    def get_context(self, request, *args, access=None, **kwargs):
+        """`access`: where the learner stands on this step (StepPage.serve passes it);
+        None in an editor's preview, which shows the step as a visitor would."""
         from courses.selectors import course_of, course_outline
 
         context = super().get_context(request, *args, **kwargs)
-        access = getattr(request, "step_access", None)
-        outline = access.outline if access else course_outline(course_of(self))
+        outline = access.outline if access is not None else course_outline(course_of(self))
         context["access"] = access
         context["outline"] = outline
         context["module_outline"] = outline.module_of(self)
@@ -191,11 +202,6 @@ class LessonPage(StepPage):
     """A lesson: a stream of blocks that ends with a practical exercise."""
 
     summary = models.CharField(_("résumé"), max_length=255, blank=True)
-    estimated_minutes = models.PositiveSmallIntegerField(
-        _("durée estimée (minutes)"),
-        default=10,
-        validators=[MinValueValidator(1), MaxValueValidator(240)],
-    )
     body = StreamField(LessonBodyBlock(), verbose_name=_("contenu"))
 
     content_panels = Page.content_panels + [
@@ -212,6 +218,20 @@ class LessonPage(StepPage):
     class Meta:
         verbose_name = _("leçon")
         verbose_name_plural = _("leçons")
+
+
+class ContentGeneration(models.Model):
+    """One row: a token that changes, in the same transaction, with every change to the
+    published site (a page saved, published, unpublished, moved or deleted; a view
+    restriction, a site or an image changed). Whatever is computed from the page tree is
+    cached under the token read at the start of the request (courses.publishing): a new
+    token misses every older entry, in every process. A random token, not a counter: a
+    rolled-back change can never hand its number to a later, different one."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("génération du contenu publié")
 
 
 from courses.scenarios import ScenarioAction, ScenarioPage, ScenarioRun  # noqa: E402,F401  the crisis room

@@ -164,9 +164,6 @@ class ScenarioPage(StepPage):
     pause_policy = models.CharField(
         _("pause"), max_length=16, choices=PAUSE_POLICIES, default=engine.PAUSE_NEVER,
     )
-    estimated_minutes = models.PositiveSmallIntegerField(
-        _("durée estimée (minutes)"), default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
-    )
     moments = StreamField(
         [("moment", MomentBlock())], verbose_name=_("moments"),
         help_text=_("Le premier moment ouvre le scénario ; chaque action mène au moment suivant."),

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from wagtail.models import Page
 
-from courses.models import CoursePage, LessonPage, ModulePage
+from courses import publishing
+from courses.models import CoursePage, ModulePage
 
 
 @dataclass
@@ -18,7 +19,7 @@ class ModuleOutline:
 
     @property
     def minutes(self):
-        return sum(getattr(step, "estimated_minutes", 0) for step in self.steps)
+        return sum(step.estimated_minutes for step in self.steps)
 
 
 @dataclass
@@ -60,10 +61,13 @@ def ancestor_paths(path, above_depth=0):
 
 
 def course_of(page):
-    """The course a page belongs to (itself for a course), or None: one query."""
+    """The course a page belongs to (itself for a course), or None: one query, once per
+    publish (courses.publishing)."""
     if isinstance(page, CoursePage):
         return page
-    return CoursePage.objects.filter(path__in=ancestor_paths(page.path)).first()
+    return publishing.memoised(
+        f"course-of:{page.path}", lambda: CoursePage.objects.filter(path__in=ancestor_paths(page.path)).first()
+    )
 
 
 # Outlines already read, by course id, while reusing_outlines() is active (else None).
@@ -83,14 +87,15 @@ def reusing_outlines():
 
 
 def course_outline(course):
-    """One query for the whole tree below `course`, plus one per page type (none when an
-    outline of it is being reused)."""
+    """The outline of `course` as last published: read from the tree once per content
+    token in each process (courses.publishing), so one query (the token) when warm; on
+    a miss, one query for the whole tree below `course` plus one per page type."""
     reused = _reused_outlines.get()
     if reused is not None:
         if course.pk not in reused:
-            reused[course.pk] = read_outline(course)
+            reused[course.pk] = publishing.memoised(f"outline:{course.pk}", lambda: read_outline(course))
         return reused[course.pk]
-    return read_outline(course)
+    return publishing.memoised(f"outline:{course.pk}", lambda: read_outline(course))
 
 
 def read_outline(course):
@@ -110,15 +115,15 @@ def read_outline(course):
 
 
 def catalogue_courses(index=None):
-    """Live courses (under `index` if given) with their module count and duration: 3 queries."""
+    """Live courses (under `index` if given), each with its outline's module count and
+    duration (the same figures as the course page: CourseOutline.minutes). Warm: the
+    token and the course list; each outline is read once per publish."""
     courses = CoursePage.objects.live().order_by("path")
     if index is not None:
         courses = courses.child_of(index)
     courses = list(courses.select_related("cover_image"))
-    module_paths = list(ModulePage.objects.live().values_list("path", flat=True))
-    lesson_minutes = list(LessonPage.objects.live().values_list("path", "estimated_minutes"))
     for course in courses:
-        prefix = course.path
-        course.module_count = sum(1 for path in module_paths if path.startswith(prefix))
-        course.minutes = sum(minutes for path, minutes in lesson_minutes if path.startswith(prefix))
+        outline = course_outline(course)
+        course.module_count = len(outline.modules)
+        course.minutes = outline.minutes
     return courses

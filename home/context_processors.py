@@ -9,6 +9,13 @@ def catalogue_url():
     return catalogue.url if catalogue else "/"
 
 
+def cached_catalogue_url():
+    from courses.serving import cached_catalogue_url
+
+    return cached_catalogue_url()
+
+
 def site_navigation(request):
-    """What every page's header and footer need (the catalogue is looked up only if shown)."""
-    return {"LANGUAGE_CHOICES": settings.LANGUAGES, "CATALOGUE_URL": SimpleLazyObject(catalogue_url)}
+    """What every page's header and footer need (the catalogue's address is looked up
+    only if shown, and kept from one publish to the next: courses.serving)."""
+    return {"LANGUAGE_CHOICES": settings.LANGUAGES, "CATALOGUE_URL": SimpleLazyObject(cached_catalogue_url)}

@@ -67,6 +67,7 @@ class Standing:
     step: Page | None = None
     enrollment: Enrollment | None = None
     completed_ids: set = field(default_factory=set)
+    viewed_ids: set = field(default_factory=set)  # every step with a progress row (opened at least once)
     locked_ids: dict = field(default_factory=dict)  # step id -> the step that must be completed first
 
     @property
@@ -86,12 +87,6 @@ class Standing:
 
 
 # --- Reading --------------------------------------------------------------------------
-
-
-def completed_step_ids(user, course):
-    return set(
-        StepProgress.objects.filter(user=user, course=course, status=COMPLETED).values_list("step_id", flat=True)
-    )
 
 
 def locked_steps(outline, completed_ids):
@@ -114,7 +109,16 @@ def course_standing(*, user, outline, step=None, enrollment=None):
     if enrollment is None and user.is_authenticated:
         standing.enrollment = Enrollment.objects.filter(user=user, course=outline.course).first()
     if standing.enrollment is not None:
-        standing.completed_ids = completed_step_ids(user, outline.course)
+        # What the page shows of the enrolment comes from the outline, not more queries.
+        standing.enrollment.course = outline.course
+        resume = next((step for step in outline.steps if step.pk == standing.enrollment.resume_step_id), None)
+        if resume is not None:
+            standing.enrollment.resume_step = resume
+        rows = StepProgress.objects.filter(user=user, course=outline.course).values_list("step_id", "status")
+        for step_id, status in rows:
+            standing.viewed_ids.add(step_id)
+            if status == COMPLETED:
+                standing.completed_ids.add(step_id)
         standing.locked_ids = locked_steps(outline, standing.completed_ids)
     return standing
 
@@ -146,8 +150,10 @@ def enroll(*, user, course):
 
 
 def record_step_viewed(*, access):
-    """Note that the learner opened the step: first view time and last step visited."""
-    if access.enrollment is None:
+    """Note the learner's first view of the step (its time, and the enrolment's last
+    step opened). Later views write nothing: `access` already knows, from the progress
+    rows it read, whether the step was opened before; reading a page stays a read."""
+    if access.enrollment is None or access.step.pk in access.viewed_ids:
         return
     # One INSERT that does nothing when the row exists: no read-then-write.
     StepProgress.objects.bulk_create(
@@ -158,7 +164,20 @@ def record_step_viewed(*, access):
         Enrollment.objects.filter(pk=access.enrollment.pk).update(last_step_id=access.step.pk)
 
 
-@transaction.atomic
+@dataclass
+class Completion:
+    enrollment: Enrollment
+    next_step: Page | None  # the step after the completed one in the course, if any
+
+
+def complete_step(*, user, page):
+    """The learner's "J'ai terminé": record_step_completed, and the step to go to next
+    from the same outline. Raises what record_step_completed raises."""
+    enrollment, access = _complete(user=user, page=page)
+    _previous, next_step = access.outline.neighbours(page)
+    return Completion(enrollment=enrollment, next_step=next_step)
+
+
 def record_step_completed(*, user, page, score=None):
     """Mark step `page` completed for `user`, update the rollups, and issue the course
     certificate when it was the last step. Completing twice changes nothing.
@@ -167,6 +186,12 @@ def record_step_completed(*, user, page, score=None):
     by the learner's word, a quiz only by a passed, graded attempt, whoever calls.
 
     Raises NotAStep, NotEnrolled, StepLocked or CompletionNotEarned, and then stores nothing."""
+    enrollment, _access = _complete(user=user, page=page, score=score)
+    return enrollment
+
+
+@transaction.atomic
+def _complete(*, user, page, score=None):
     course = course_of(page)
     if course is None:
         raise NotAStep()
@@ -177,7 +202,7 @@ def record_step_completed(*, user, page, score=None):
     enrollment.user = user
     access = step_access(user=user, page=page, outline=course_outline(course), enrollment=enrollment)
     if access.is_completed:
-        return enrollment
+        return enrollment, access
     access.ensure_open()
     if not page.specific.completion_earned(user):
         raise CompletionNotEarned()
@@ -191,7 +216,7 @@ def record_step_completed(*, user, page, score=None):
         progress.status, progress.completed_at, progress.score = COMPLETED, now, score
         progress.save(update_fields=["status", "completed_at", "score"])
     refresh_enrollments(access.outline, [enrollment])
-    return enrollment
+    return enrollment, access
 
 
 def record_time_spent(*, user, page, seconds):

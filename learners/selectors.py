@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
+from courses.serving import page_objects
 from learners.assignments import assignment_status
 from learners.models import Assignment, Certificate, Enrollment, ModuleProgress
 
@@ -29,16 +30,6 @@ class AssignedCourse:
         return self.status == Assignment.Status.OVERDUE
 
 
-def assigned_courses(user):
-    """The due date of each live course assigned to `user` (the earliest when several
-    organisations assigned it; no date comes last), by course id: 1 query."""
-    rows = Assignment.objects.filter(user=user, course__live=True).values_list("course_id", "due_on")
-    due_dates = {}
-    for course_id, due_on in sorted(rows, key=lambda row: (row[1] is None, row[1]), reverse=True):
-        due_dates[course_id] = due_on  # sorted latest first (no date before all): the earliest wins
-    return due_dates
-
-
 def assigned_first(enrollment):
     """Sort key: assigned courses by due date, then those assigned without one, then the
     rest (each group keeps its order)."""
@@ -51,24 +42,39 @@ def assigned_first(enrollment):
 
 def learner_dashboard(user, *, today=None):
     """Enrolled courses with their module rollups and assignments, and certificates:
-    4 queries. Assigned courses come first among those in progress, soonest due first."""
+    3 queries, and the content token. Assigned courses come first among those in progress, soonest due first
+    (the earliest date when several organisations assigned a course; no date comes last)."""
     today = today or timezone.localdate()
+    assignments = Assignment.objects.filter(user=user, course=OuterRef("course"))
     enrollments = list(
         Enrollment.objects.filter(user=user, course__live=True)
-        .select_related("course", "resume_step", "last_step")
-        .prefetch_related(
-            Prefetch("modules", queryset=ModuleProgress.objects.select_related("module").order_by("module__path"))
+        .annotate(
+            is_assigned=Exists(assignments),
+            assigned_due_on=Subquery(assignments.order_by(F("due_on").asc(nulls_last=True)).values("due_on")[:1]),
         )
+        .prefetch_related("modules")
         .order_by("-enrolled_at")
     )
+    # The pages shown (course, step to resume, modules) as last published, kept in memory
+    # from one publish to the next (courses.serving.page_object): no join of page tables.
+    pages = page_objects(
+        [e.course_id for e in enrollments]
+        + [e.resume_step_id for e in enrollments]
+        + [row.module_id for e in enrollments for row in e.modules.all()]
+    )
+    for enrollment in enrollments:
+        enrollment.course = pages[enrollment.course_id]
+        enrollment.resume_step = pages.get(enrollment.resume_step_id)
+        for row in enrollment.modules.all():
+            row.module = pages[row.module_id]
+        enrollment.module_progress = sorted(enrollment.modules.all(), key=lambda row: row.module.path)
     certificates = list(Certificate.objects.filter(user=user).order_by("-issued_at"))
     by_course = {certificate.course_id: certificate for certificate in certificates}
-    due_dates = assigned_courses(user)
     for enrollment in enrollments:
         enrollment.certificate = by_course.get(enrollment.course_id)
         enrollment.assignment = None
-        if enrollment.course_id in due_dates:
-            due_on = due_dates[enrollment.course_id]
+        if enrollment.is_assigned:
+            due_on = enrollment.assigned_due_on
             enrollment.assignment = AssignedCourse(
                 due_on=due_on, status=assignment_status(due_on=due_on, enrollment=enrollment, today=today)
             )

@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
 from courses.models import CoursePage
-from courses.selectors import course_outline
 from home.redirects import requested_next
 from home.views import refusal
 from learners import certificates, progress, two_factor
@@ -69,14 +68,15 @@ def enroll(request, course_id):
 def complete_step(request, page_id):
     page = get_object_or_404(Page.objects.live(), pk=page_id).specific
     try:
-        enrollment = progress.record_step_completed(user=request.user, page=page)
+        completion = progress.complete_step(user=request.user, page=page)
     except progress.ProgressRefused as error:
         return refusal(request, error.message, error.status)
+    enrollment = completion.enrollment
     if enrollment.is_completed:
         messages.success(request, _("Bravo, vous avez terminé la formation ! Votre certificat vous attend."))
         return redirect("dashboard")
     messages.success(request, _("Étape « %(title)s » terminée.") % {"title": page.title})
-    _previous, next_step = course_outline(enrollment.course).neighbours(page)
+    next_step = completion.next_step
     return redirect(next_step.url if next_step else enrollment.course.url)
 
 

@@ -65,10 +65,6 @@ class QuizPage(StepPage):
         _("corrections montrées"), max_length=32, choices=FeedbackPolicy.choices,
         default=FeedbackPolicy.SCORE_AND_CORRECTIONS,
     )
-    estimated_minutes = models.PositiveSmallIntegerField(
-        _("durée estimée (minutes)"), default=10, validators=[MinValueValidator(1), MaxValueValidator(240)]
-    )
-
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         InlinePanel("quiz_questions", label=_("Questions"), min_num=1),

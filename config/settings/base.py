@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "home.middleware.ContentSecurityPolicyMiddleware",
     "home.middleware.PermissionsPolicyMiddleware",
+    # One content generation per request, read at first use (courses.publishing).
+    "courses.publishing.ContentGenerationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -177,8 +179,17 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # cache, shared by every web process: a table of the database by default (no server;
 # an atomic increment, see CountingDatabaseCache), Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL", "")
+# What publishing computed (routes, rendered outlines and lesson bodies: courses.publishing):
+# Redis when CACHE_URL (or REDIS_URL) is set, shared by every process; else each process's
+# memory. Correct either way: entries are keyed by the content token in the database.
+CONTENT_CACHE_URL = env_str("CACHE_URL", "") or REDIS_URL
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "content": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CONTENT_CACHE_URL, "KEY_PREFIX": "passerelle"}
+        if CONTENT_CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "content", "OPTIONS": {"MAX_ENTRIES": 5000}}
+    ),
     "ratelimit": (
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "passerelle"}
         if REDIS_URL

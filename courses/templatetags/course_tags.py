@@ -1,9 +1,29 @@
 from django import template
 
+from courses import serving
+
 register = template.Library()
 
 
-@register.inclusion_tag("courses/includes/breadcrumbs.html")
+@register.simple_tag
 def breadcrumbs(page):
-    """The path from the home page to `page`: one query."""
-    return {"page": page, "crumbs": page.get_ancestors().filter(depth__gt=2)}
+    """The path from the home page to `page`, rendered once per publish."""
+    return serving.rendered_breadcrumbs(page)
+
+
+@register.simple_tag(takes_context=True)
+def course_outline(context):
+    """The outline of the course in the context, with the viewer's current page and, for
+    a learner, what is done or locked."""
+    return serving.rendered_outline(
+        context["outline"],
+        page=context.get("page"),
+        module_outline=context.get("module_outline"),
+        access=context.get("access"),
+    )
+
+
+@register.simple_tag
+def lesson_body(page):
+    """The lesson's blocks, rendered once per publish."""
+    return serving.rendered_body(page)

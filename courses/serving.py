@@ -1,0 +1,219 @@
+"""Serving pages from what publishing computed (see courses.publishing).
+
+`serve` stands in front of Wagtail's own view for the site's pages. Under the request's
+content token it finds the page from a routing table built once per publish (url path ->
+page id, for live pages below live pages, without view restrictions, on a site that is
+the only one) and serves the page object kept for that token, with Wagtail's serving
+hooks except the view-restriction check (the table holds no restricted page). Anything
+else (a page with view restrictions, an unknown or draft path, several sites) goes to
+Wagtail's view unchanged, which applies every rule itself."""
+
+import re
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils.cache import patch_vary_headers
+from django.template.response import SimpleTemplateResponse
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from wagtail import hooks
+from wagtail import views as wagtail_views
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.url_routing import RouteResult
+from wagtail.wagtail_hooks import check_view_restrictions
+
+from courses import publishing
+
+
+def serve(request, path):
+    with publishing.generation():
+        table = routing_table()
+        page_id = table["paths"].get(path) if table else None
+        if page_id is None:
+            return finish(wagtail_views.serve(request, path))
+        cache_key = anonymous_page_key(request, page_id)
+        if cache_key is None:
+            return serve_page(request, table, page_id)
+        html = publishing.lookup(cache_key, shared=True)
+        if html is not None:
+            return anonymous_response(request, html)
+        response = serve_page(request, table, page_id)
+        if response.status_code == 200 and not response.cookies and response.get("Content-Type", "").startswith("text/html"):
+            publishing.store(cache_key, CSRF_FIELD.sub(CSRF_MARKER, response.content.decode()), shared=True)
+        return response
+
+
+# --- Whole pages for anonymous visitors ------------------------------------------------
+# A visitor without a session sees the same page as every other such visitor, but for the
+# CSRF token of its forms: the page is kept once per token, path and language, and each
+# request gets its own CSRF token written in.
+CSRF_FIELD = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
+CSRF_MARKER = r"\1<@csrf>\2"
+
+
+def anonymous_page_key(request, page_id):
+    if request.method != "GET" or request.GET or set(request.COOKIES) & {settings.SESSION_COOKIE_NAME, "messages"}:
+        return None
+    return f"anonymous-page:{translation.get_language()}:{page_id}"
+
+
+def anonymous_response(request, html):
+    parts = html.split("<@csrf>")  # each form gets its own mask of the visitor's secret
+    body = parts[0] + "".join(get_token(request) + part for part in parts[1:])
+    response = HttpResponse(body)
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def serve_page(request, table, page_id):
+    page = page_object(page_id)
+    request._wagtail_site = site_object(table["site_id"])
+    request._wagtail_route_for_request = RouteResult(page)
+    chain = wagtail_views.serve_chain
+    for fn in reversed(hooks.get_hooks("on_serve_page")):
+        if fn is not check_view_restrictions:  # the table holds no restricted page
+            chain = fn(chain)
+    for fn in hooks.get_hooks("before_serve_page"):
+        result = fn(page, request, [], {})
+        if result is not None:
+            return finish(result)
+    return finish(chain(page, request, [], {}))
+
+
+def finish(response):
+    """Render a template response now, under the token pinned for this request."""
+    if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+        response.render()
+    return response
+
+
+# --- Computed once per content token ---------------------------------------------------
+
+
+def routing_table():
+    return publishing.memoised("routes", build_routing_table, shared=True)
+
+
+def build_routing_table():
+    """{"site_id", "paths": {"formations/x/": page id}, "catalogue_url"} for the only
+    site, or {} when there are several sites (then Wagtail routes every request). 3 queries."""
+    sites = list(Site.objects.select_related("root_page")[:2])
+    if len(sites) != 1:
+        return {}
+    site = sites[0]
+    root = site.root_page
+    rows = Page.objects.filter(path__startswith=root.path).values_list("pk", "path", "url_path", "live", "content_type_id")
+    restricted = tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
+    not_live = tuple(path for _pk, path, _url, live, _ct in rows if not live)
+    paths = {}
+    for pk, path, url_path, live, _ct in rows:
+        if not live or path.startswith(not_live) or path.startswith(restricted):
+            continue
+        paths[url_path[len(root.url_path):]] = pk
+    return {"site_id": site.pk, "paths": paths, "catalogue_url": catalogue_url(root, paths)}
+
+
+def catalogue_url(root, paths):
+    from courses.models import CourseIndexPage
+
+    catalogue = CourseIndexPage.objects.live().descendant_of(root).order_by("path").only("url_path").first()
+    if catalogue is None:
+        return "/"
+    relative = catalogue.url_path[len(root.url_path):]
+    return "/" + relative if relative in paths else "/"
+
+
+def page_object(pk):
+    """The specific page, loaded once per token in this process (kept in memory only)."""
+    return publishing.memoised(f"page:{pk}", lambda: Page.objects.filter(pk=pk).specific().get())
+
+
+def page_objects(pks):
+    """{pk: specific page} for `pks`, those not yet kept for this token loaded together
+    (one query, plus one per page type)."""
+    pks = {pk for pk in pks if pk is not None}
+    found = {pk: publishing.lookup(f"page:{pk}") for pk in pks}
+    missing = [pk for pk, page in found.items() if page is None]
+    if missing:
+        for page in Page.objects.filter(pk__in=missing).specific():
+            publishing.store(f"page:{page.pk}", page)
+            found[page.pk] = page
+    return found
+
+
+def site_object(pk):
+    return publishing.memoised(f"site:{pk}", lambda: Site.objects.select_related("root_page").get(pk=pk))
+
+
+def cached_catalogue_url():
+    table = routing_table()
+    if table:
+        return table["catalogue_url"]
+    from home.context_processors import catalogue_url as lookup
+
+    return lookup()
+
+
+# --- Rendered fragments ----------------------------------------------------------------
+
+
+def rendered_body(page):
+    """A lesson's blocks rendered once per token and language (no block reads the request)."""
+    language = translation.get_language()
+    return mark_safe(
+        publishing.memoised(f"body:{page.pk}:{language}", lambda: str(page.body.render_as_block()), shared=True)
+    )
+
+
+def rendered_breadcrumbs(page):
+    language = translation.get_language()
+
+    def render():
+        crumbs = page.get_ancestors().filter(depth__gt=2)
+        return render_to_string("courses/includes/breadcrumbs.html", {"page": page, "crumbs": crumbs})
+
+    return mark_safe(publishing.memoised(f"crumbs:{page.pk}:{language}", render, shared=True))
+
+
+# In the outline rendered once per course, token and language, `<@S12c>` (etc.) mark the
+# places that depend on the viewer: the current page, and the steps they completed or
+# cannot open yet. They cannot occur in page text, which is escaped ("<" -> "&lt;").
+MARKER = re.compile(r"<@([MS])(\d+)([cam])>")
+
+
+def outline_fragment(outline):
+    language = translation.get_language()
+
+    def render():
+        return {
+            "html": render_to_string("courses/includes/outline.html", {"outline": outline}),
+            "done": render_to_string("courses/includes/outline_mark.html", {"state": "done"}),
+            "locked": render_to_string("courses/includes/outline_mark.html", {"state": "locked"}),
+        }
+
+    return publishing.memoised(f"outline:{outline.course.pk}:{language}", render, shared=True)
+
+
+def rendered_outline(outline, *, page=None, module_outline=None, access=None):
+    """The course outline with the viewer's marks applied: which page is current, what
+    they completed and what stays locked."""
+    fragment = outline_fragment(outline)
+    current = page.pk if page is not None else None
+    current_module = module_outline.page.pk if module_outline is not None else None
+    completed = access.completed_ids if access is not None else ()
+    locked = access.locked_ids if access is not None else {}
+
+    def apply(match):
+        kind, pk, slot = match.group(1), int(match.group(2)), match.group(3)
+        if slot == "a":
+            return ' aria-current="page"' if pk == current else ""
+        if kind == "M":
+            return " outline__module--current" if pk in (current, current_module) else ""
+        state = "done" if pk in completed else "locked" if pk in locked else None
+        if state is None:
+            return ""
+        return f" outline__step--{state}" if slot == "c" else fragment[state]
+
+    return mark_safe(MARKER.sub(apply, fragment["html"]))

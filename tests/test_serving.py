@@ -1,0 +1,179 @@
+"""Pages served from what publishing computed (courses.serving, courses.publishing):
+a constant handful of queries, no write on a GET, and never older than the last publish,
+whichever process made the change."""
+
+import os
+import re
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from courses.models import LessonPage
+from courses.selectors import course_outline
+from learners.models import StepProgress
+from tests.conftest import ROOT, database_url_for_other_processes
+from tests.factories import enrolled_client, make_course_with
+
+pytestmark = pytest.mark.django_db
+
+
+def warm_queries(client, url):
+    assert client.get(url).status_code == 200  # fills this process's memo for the token
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_anonymous_lesson_and_course_pages_read_only_the_content_token(client, demo_course):
+    lesson = course_outline(demo_course).steps[0]
+    assert len(warm_queries(client, lesson.url)) == 1
+    assert len(warm_queries(client, demo_course.url)) == 1
+
+
+def test_a_learner_s_lesson_course_and_dashboard_pages_run_at_most_six_queries(client, learner, demo_course):
+    enrolled_client(client, learner, demo_course)
+    lesson = course_outline(demo_course).steps[1]
+    # session, user, token, enrolment, progress rows
+    assert len(warm_queries(client, lesson.url)) == 5
+    assert len(warm_queries(client, demo_course.url)) == 5
+    # session, user, enrolments, module rollups, certificates, token (catalogue link)
+    dashboard = warm_queries(client, "/comptes/mon-espace/")
+    assert len(dashboard) == 6
+    assert not any("wagtailcore_grouppagepermission" in sql or "auth_permission" in sql for sql in dashboard)
+
+
+def test_the_same_number_of_queries_whatever_the_course_size(client, learner):
+    counts = []
+    for size in (1, 20):
+        course = make_course_with(modules=size, lessons_per_module=3)
+        enrolled_client(client, learner, course)
+        counts.append(len(warm_queries(client, course_outline(course).steps[1].url)))
+    assert counts == [5, 5]
+
+
+def test_only_the_first_view_of_a_step_writes(client, learner, demo_course):
+    enrolled_client(client, learner, demo_course)
+    lesson = course_outline(demo_course).steps[2]
+
+    with CaptureQueriesContext(connection) as first:
+        client.get(lesson.url)
+    with CaptureQueriesContext(connection) as second:
+        client.get(lesson.url)
+
+    assert StepProgress.objects.filter(user=learner, step_id=lesson.pk).count() == 1
+    assert any(q["sql"].startswith("INSERT") for q in first.captured_queries)
+    assert all(q["sql"].startswith("SELECT") for q in second.captured_queries), second.captured_queries
+
+
+def test_the_learner_s_marks_are_applied_to_the_shared_outline(client, learner, demo_course):
+    enrolled_client(client, learner, demo_course)
+    first, second = course_outline(demo_course).steps[:2]
+    client.post(f"/comptes/etapes/{first.pk}/terminer/")
+
+    html = client.get(second.url).content.decode()
+
+    assert "<@" not in html
+    assert html.count("outline__step--done") == 1
+    assert f'href="{second.url}" aria-current="page"' in html
+    anonymous = client.__class__().get(second.url).content.decode()
+    assert "outline__step--done" not in anonymous and "<@" not in anonymous
+
+
+def test_publish_unpublish_move_and_delete_show_on_the_next_request(client, demo_course):
+    outline = course_outline(demo_course)
+    lesson = LessonPage.objects.get(pk=outline.steps[0].pk)
+    other_module = outline.modules[1].page
+    assert client.get(lesson.url).status_code == 200
+    client.get(demo_course.url)
+
+    lesson.title = "Titre republié"
+    lesson.save_revision().publish()
+    assert "Titre republié" in client.get(lesson.url).content.decode()
+    assert "Titre republié" in client.get(demo_course.url).content.decode()
+
+    lesson.unpublish()
+    assert client.get(lesson.url).status_code == 404
+    assert "Titre republié" not in client.get(demo_course.url).content.decode()
+
+    lesson.refresh_from_db()
+    lesson.save_revision().publish()
+    old_url = lesson.url
+    lesson.move(other_module, pos="last-child")
+    lesson.refresh_from_db()
+    assert client.get(old_url).status_code == 404
+    assert client.get(lesson.url).status_code == 200
+
+    lesson.delete()
+    assert client.get(lesson.url).status_code == 404
+    assert "Titre republié" not in client.get(demo_course.url).content.decode()
+
+
+def test_a_draft_module_hides_its_lessons_from_a_warm_cache(client, demo_course):
+    module = course_outline(demo_course).modules[0].page
+    lesson = course_outline(demo_course).steps[0]
+    assert client.get(lesson.url).status_code == 200
+
+    module.unpublish()
+
+    assert client.get(lesson.url).status_code == 404
+
+
+PUBLISH_ELSEWHERE = """
+import django; django.setup()
+from courses.models import LessonPage
+lesson = LessonPage.objects.get(pk={pk})
+lesson.title = "Publié par un autre processus"
+lesson.save_revision().publish()
+"""
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_publish_in_another_process_shows_on_the_next_request_here(live_server, demo_course):
+    lesson = course_outline(demo_course).steps[0]
+    url = live_server.url + lesson.url
+    assert "Publié par un autre processus" not in urllib.request.urlopen(url).read().decode()  # memo warm
+
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=database_url_for_other_processes())
+    subprocess.run([sys.executable, "-c", PUBLISH_ELSEWHERE.format(pk=lesson.pk)], cwd=ROOT, env=env, check=True, timeout=120)
+
+    assert "Publié par un autre processus" in urllib.request.urlopen(url).read().decode()
+    course_page = urllib.request.urlopen(live_server.url + demo_course.url).read().decode()
+    assert "Publié par un autre processus" in course_page
+
+
+def test_a_view_restriction_added_to_a_warm_course_applies_on_the_next_request(client, demo_course):
+    from wagtail.models import PageViewRestriction
+
+    lesson = course_outline(demo_course).steps[0]
+    assert client.get(lesson.url).status_code == 200
+
+    PageViewRestriction.objects.create(page=demo_course, restriction_type=PageViewRestriction.LOGIN)
+
+    response = client.get(lesson.url)
+    assert response.status_code == 302 and "next=" in response["Location"]
+
+
+def test_an_anonymous_page_kept_whole_gets_a_fresh_csrf_token_and_follows_publishing(client, demo_course):
+    lesson = LessonPage.objects.get(pk=course_outline(demo_course).steps[0].pk)
+    first = client.get(lesson.url)
+    visitor = client.__class__()
+    second = visitor.get(lesson.url)
+
+    def tokens(response):
+        return re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())
+
+    assert first.status_code == second.status_code == 200
+    assert tokens(second) and all(len(token) == 64 for token in tokens(second))
+    assert "<@" not in second.content.decode()
+    assert tokens(first) != tokens(second)
+    assert "Cookie" in second["Vary"]
+    assert second.cookies.get("csrftoken")
+
+    lesson.title = "Nouveau titre pour tous"
+    lesson.save_revision().publish()
+    assert "Nouveau titre pour tous" in visitor.get(lesson.url).content.decode()
