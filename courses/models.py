@@ -160,6 +160,9 @@ class StepPage(Page):
     class Meta:
         abstract = True
 
+    # What a learner is told when they ask to complete a step whose rule they have not met.
+    completion_refused = _("Cette étape se termine par son activité : faites-la jusqu'au bout.")
+
     def completion_earned(self, user):
         """Whether `user` has met this step's own completion rule. The progress door asks
         it before completing any step, whoever calls it."""

@@ -201,6 +201,7 @@ class ScenarioPage(StepPage):
 
     # A scenario is completed by a scored run, never by the learner's word.
     completed_by_learner = False
+    completion_refused = _("Cette étape se termine quand votre partie en salle de crise est notée : jouez le scénario.")
 
     def completion_earned(self, user):
         return self.runs.filter(user=user, status=ScenarioRun.Status.SCORED).exists()

@@ -48,7 +48,7 @@ class NotEnrolled(ProgressRefused):
 
 
 class CompletionNotEarned(ProgressRefused):
-    message = _("Cette étape se termine en réussissant son quiz : lancez une tentative.")
+    """Raised with the step's own `completion_refused` message."""
 
 
 class StepLocked(ProgressRefused):
@@ -205,7 +205,7 @@ def _complete(*, user, page, score=None):
         return enrollment, access
     access.ensure_open()
     if not page.specific.completion_earned(user):
-        raise CompletionNotEarned()
+        raise CompletionNotEarned(page.specific.completion_refused)
     now = timezone.now()
     progress, created = StepProgress.objects.get_or_create(
         user=user,

@@ -101,6 +101,7 @@ class QuizPage(StepPage):
 
     # A quiz is completed by a passed, graded attempt, never by the learner's word.
     completed_by_learner = False
+    completion_refused = _("Cette étape se termine en réussissant son quiz : lancez une tentative.")
 
     def completion_earned(self, user):
         return self.attempts.filter(user=user, status=Attempt.Status.GRADED, passed=True).exists()

@@ -142,7 +142,7 @@ def test_the_last_action_ends_the_run_which_is_scored_once_and_completes_the_ste
     clock.advance(10)
     act(client, run, "depart:repondre", "depart", 0, "<script>alert(1)</script> Bonjour")
     # the step is not completed by the learner's word
-    with pytest.raises(progress.CompletionNotEarned):
+    with pytest.raises(progress.CompletionNotEarned, match="partie en salle de crise est notée"):
         progress.record_step_completed(user=room["learner"], page=room["scenario"])
 
     clock.advance(15)
