@@ -13,7 +13,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.queueing import enqueue_on_commit, send_task
+from config import queueing
 from courses.selectors import course_of, course_outline
 from learners import progress
 from quizzes import grading
@@ -85,7 +85,7 @@ def start_attempt(*, user, quiz):
             # Without a broker the attempt still starts: the sweep submits expired attempts.
             from quizzes import tasks
 
-            enqueue_on_commit(tasks.submit_expired_attempt, attempt.pk, eta=attempt.deadline)
+            queueing.enqueue_on_commit(tasks.submit_expired_attempt, attempt.pk, eta=attempt.deadline)
     return attempt
 
 
@@ -145,7 +145,7 @@ def bounded(value):
     return str(value)[:MAX_DRAFT_VALUE]
 
 
-def submit_attempt(*, user, attempt_id, raw=None, form=None):
+def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
     """Validate every answer (`raw` responses by question id, or read from the attempt
     `form`) and store them all, or store nothing and raise AnswersInvalid listing what
     is wrong. Then the attempt is `submitted` and grading is queued after
@@ -153,9 +153,11 @@ def submit_attempt(*, user, attempt_id, raw=None, form=None):
 
     Everything is read and checked before the write, which is one short transaction:
     the status changes only if the attempt is still in progress (concurrent submits:
-    one stores, the others are refused)."""
+    one stores, the others are refused). A caller that has just read the attempt with
+    own_attempt() passes it as `attempt`."""
     now = timezone.now()
-    attempt = own_attempt(user=user, attempt_id=attempt_id)
+    if attempt is None or attempt.pk != attempt_id or attempt.user_id != user.pk:
+        attempt = own_attempt(user=user, attempt_id=attempt_id)
     ensure_open(attempt, now)
     questions = load_questions(attempt.question_order)
     if form is not None:
@@ -187,7 +189,7 @@ def store_answers(attempt, questions, cleaned, now):
         Answer.objects.bulk_create(
             [Answer(attempt=attempt, question=q, payload=cleaned.get(q.pk), max_score=q.max_score) for q in questions]
         )
-        enqueue_on_commit(tasks.grade_attempt, attempt.pk)
+        queueing.enqueue_on_commit(tasks.grade_attempt, attempt.pk)
     attempt.status, attempt.submitted_at = Attempt.Status.SUBMITTED, now
     return True
 
@@ -274,7 +276,7 @@ def requeue_stuck_attempts():
     from quizzes import tasks
 
     for attempt_id in stuck:
-        send_task(tasks.grade_attempt, attempt_id)
+        queueing.send_task(tasks.grade_attempt, attempt_id)
     expired = list(
         Attempt.objects.filter(
             status=Attempt.Status.IN_PROGRESS, deadline__lt=now - settings.QUIZ_DEADLINE_GRACE

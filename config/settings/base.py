@@ -238,8 +238,7 @@ def filesystem_broker_options(folder):
         "processed_folder": str(folder / "processed"),
         "control_folder": str(folder / "control"),
         "store_processed": False,
-        # The stock transport polls once a second: a one-second delay on every task.
-        "polling_interval": 0.02,
+        # The idle poll interval is config.broker.Transport's (0.02 s).
     }
 
 
