@@ -268,7 +268,7 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
 # without -Q consumes them all (tests, one-machine setups); the Procfile starts one
 # worker for `grading` and one for the rest. Anything not routed goes to `grading`.
 CELERY_TASK_DEFAULT_QUEUE = "grading"
-CELERY_TASK_QUEUES = {name: {"routing_key": name} for name in ("grading", "reports", "notify")}
+CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in ("grading", "reports", "notify")}
 CELERY_TASK_ROUTES = {
     # latency: a learner waits for these
     "quizzes.tasks.*": {"queue": "grading"},
