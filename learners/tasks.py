@@ -1,11 +1,11 @@
 import logging
 
 from celery import shared_task
-from django.db import OperationalError
 from django.utils import timezone
 
+from config.queueing import TRANSIENT_DATABASE_ERRORS
 from courses.models import CoursePage
-from learners import progress, reminders
+from learners import content_changes, progress, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -14,12 +14,13 @@ logger = logging.getLogger(__name__)
     name="learners.tasks.recount_course_progress",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
     retry_backoff=True,
     max_retries=5,
 )
 def recount_course_progress(course_id):
     """Recount every enrolment of a course whose steps changed. Idempotent."""
+    content_changes.start_recount(course_id)
     course = CoursePage.objects.filter(pk=course_id).first()
     if course is None:  # the course itself was deleted: its enrolments went with it
         return 0
@@ -30,7 +31,7 @@ def recount_course_progress(course_id):
     name="learners.tasks.send_due_reminders",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
     retry_backoff=True,
     max_retries=5,
 )
@@ -46,7 +47,7 @@ def send_due_reminders():
     name="learners.tasks.build_export",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(OperationalError,),
+    autoretry_for=TRANSIENT_DATABASE_ERRORS,
     retry_backoff=True,
     max_retries=5,
 )

@@ -28,6 +28,28 @@ class Grade:
         return {"score": str(self.score), "max_score": str(self.max_score), "feedback": self.feedback}
 
 
+@dataclass(frozen=True)
+class AttemptResult:
+    """What an attempt earned: points, maximum, whole percent (rounded down) and pass."""
+
+    score: Decimal
+    max_score: Decimal
+    percent: int
+    passed: bool
+
+
+def attempt_result(grades, *, pass_mark):
+    """The result of an attempt from the grades of its answers; it passes at `pass_mark`
+    percent or more. An attempt with nothing to earn scores 0 % (and passes only at a
+    pass mark of 0)."""
+    from learners.progress import percent  # the project's one rule for a percent
+
+    total = sum((grade.score for grade in grades), ZERO)
+    maximum = sum((grade.max_score for grade in grades), ZERO)
+    share = percent(total, maximum)
+    return AttemptResult(score=total, max_score=maximum, percent=share, passed=share >= pass_mark)
+
+
 def points(max_score, fraction):
     """`fraction` (0 to 1) of `max_score`, to the hundredth, never below zero."""
     fraction = max(Decimal(0), min(Decimal(1), Decimal(fraction)))

@@ -1,5 +1,7 @@
 """Reads for quizzes, with a fixed number of queries whatever the number of questions."""
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -7,19 +9,46 @@ from django.contrib.contenttypes.models import ContentType
 from quizzes.models import Attempt, Question
 
 
+# Loaded questions of this process, by id, with the `updated_at` they were read at. A
+# question and its options change together (the admin saves them as one; saving an option
+# alone touches its question, see quizzes.apps), so a question whose stamp in the database
+# still matches is reused as it is: correct in every process, with one query, whatever the
+# number of questions or types. Read-only objects: nothing mutates a loaded question.
+_loaded_questions = OrderedDict()
+_loaded_lock = threading.Lock()
+LOADED_QUESTIONS_MAX = 5_000
+
+
 def load_questions(ids):
-    """The specific questions with these ids, in that order, their options prefetched:
-    one query for the types, then one (plus one per relation) for each type present."""
-    rows = Question.objects.non_polymorphic().filter(pk__in=ids).values_list("pk", "polymorphic_ctype_id")
-    ids_by_type = {}
-    for pk, ctype_id in rows:
-        ids_by_type.setdefault(ctype_id, []).append(pk)
-    found = {}
-    for ctype_id, type_ids in ids_by_type.items():
+    """The specific questions with these ids, in that order, their options prefetched.
+    One query when each was read before in this process and has not changed since; else
+    one more for each type to read again, plus one per relation."""
+    rows = Question.objects.non_polymorphic().filter(pk__in=ids).values_list("pk", "polymorphic_ctype_id", "updated_at")
+    found, stale = {}, {}
+    with _loaded_lock:
+        for pk, ctype_id, updated_at in rows:
+            known = _loaded_questions.get(pk)
+            if known is not None and known[0] == updated_at:
+                found[pk] = known[1]
+                _loaded_questions.move_to_end(pk)
+            else:
+                stale.setdefault(ctype_id, []).append(pk)
+    for ctype_id, type_ids in stale.items():
         model = ContentType.objects.get_for_id(ctype_id).model_class()
-        for question in model.objects.non_polymorphic().filter(pk__in=type_ids).prefetch_related(*model.prefetch):
-            found[question.pk] = question
+        fresh = list(model.objects.non_polymorphic().filter(pk__in=type_ids).prefetch_related(*model.prefetch))
+        with _loaded_lock:
+            for question in fresh:
+                found[question.pk] = question
+                _loaded_questions[question.pk] = (question.updated_at, question)
+            while len(_loaded_questions) > LOADED_QUESTIONS_MAX:
+                _loaded_questions.popitem(last=False)
     return [found[pk] for pk in ids if pk in found]
+
+
+def forget_loaded_questions():
+    """Drop this process's loaded questions (tests that change rows behind the ORM)."""
+    with _loaded_lock:
+        _loaded_questions.clear()
 
 
 @dataclass

@@ -1,9 +1,9 @@
+"""Quiz tasks, on the `grading` queue (config.settings: CELERY_TASK_ROUTES)."""
+
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from config.queueing import TRANSIENT_DATABASE_ERRORS
 from quizzes import services
-
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(

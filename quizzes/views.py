@@ -42,7 +42,7 @@ def attempt_page(request, attempt_id):
             services.save_draft(user=request.user, attempt_id=attempt.pk, form=request.POST)
             messages.success(request, _("Vos réponses sont enregistrées. Vous pouvez revenir plus tard."))
             return redirect("quiz_attempt", attempt_id=attempt.pk)
-        services.submit_attempt(user=request.user, attempt_id=attempt.pk, form=request.POST)
+        services.submit_attempt(user=request.user, attempt_id=attempt.pk, form=request.POST, attempt=attempt)
     except services.AnswersInvalid as invalid:
         return render_attempt(request, attempt, values=invalid.raw, errors=invalid.errors, status=400)
     except services.AttemptRefused as error:

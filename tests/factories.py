@@ -104,7 +104,9 @@ def make_quiz(module, questions=7, kinds=QUESTION_KINDS, **fields):
 
     made = [make_question(kinds[i % len(kinds)], i) for i in range(questions)]
     fields.setdefault("pass_mark", 70)
-    quiz = add_page(module, QuizPage, quiz_questions=[QuizQuestion(question=question) for question in made], **fields)
+    # In this order on every database (an unset sort_order leaves it to the database).
+    ranked = [QuizQuestion(question=question, sort_order=rank) for rank, question in enumerate(made)]
+    quiz = add_page(module, QuizPage, quiz_questions=ranked, **fields)
     return quiz
 
 

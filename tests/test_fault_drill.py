@@ -173,7 +173,7 @@ class WebServer:
 
     def gradings_not_queued(self):
         """The attempts whose grading the web server could not queue (it logs each)."""
-        return {int(n) for n in re.findall(r"Could not queue the grading of attempt (\d+)", self.output())}
+        return {int(n) for n in re.findall(r"Could not queue quizzes\.tasks\.grade_attempt\((\d+)\)", self.output())}
 
 
 @dataclass

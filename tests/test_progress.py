@@ -332,14 +332,82 @@ def test_recount_after_unpublishing_the_last_missing_step_completes_the_course(l
     assert Certificate.objects.filter(user=learner).exists()
 
 
-def test_publishing_a_step_schedules_a_recount_after_the_commit(django_capture_on_commit_callbacks, learner):
+@pytest.fixture
+def sent_tasks(monkeypatch):
+    """The tasks sent through config.queueing, as (task name, args), instead of the broker."""
+    from config import queueing
+
+    sent = []
+    monkeypatch.setattr(queueing, "send_task", lambda task, *args, **options: sent.append((task.name, args)) or True)
+    return sent
+
+
+RECOUNT = "learners.tasks.recount_course_progress"
+
+
+def test_publishing_a_step_schedules_a_recount_of_its_course_after_the_commit(
+    django_capture_on_commit_callbacks, learner, sent_tasks
+):
+    from learners import content_changes
+
     course = make_course_with(modules=1, lessons_per_module=1)
+    other_course = make_course_with(modules=1, lessons_per_module=1)
     progress.enroll(user=learner, course=course)
+    content_changes.start_recount(course.pk)  # as if every recount so far had run
+    sent_tasks.clear()
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         make_lesson(course.get_children().get().specific)
+    assert sent_tasks == [], "sent before the commit"
+    for callback in callbacks:
+        callback()
 
-    assert callbacks, "publishing a lesson must schedule a recount"
+    assert sent_tasks == [(RECOUNT, (course.pk,))]
+    assert other_course.pk not in {args[0] for _name, args in sent_tasks}
+
+
+def test_a_burst_of_publishes_queues_one_recount_and_a_change_after_it_started_queues_the_next(
+    django_capture_on_commit_callbacks, sent_tasks
+):
+    from learners import content_changes
+
+    course = make_course_with(modules=1, lessons_per_module=1)
+    module = course.get_children().get().specific
+    content_changes.start_recount(course.pk)  # as if every recount so far had run
+    sent_tasks.clear()
+
+    # when a trainer publishes five lessons in a row
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(5):
+            make_lesson(module)
+
+    # then one recount is queued for the course
+    assert sent_tasks == [(RECOUNT, (course.pk,))]
+
+    # and once it has started, the next publish queues another one (it may have read the
+    # course before this change)
+    content_changes.start_recount(course.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_lesson(module)
+    assert sent_tasks == [(RECOUNT, (course.pk,))] * 2
+
+
+def test_a_recount_that_could_not_be_sent_does_not_block_the_next_one(django_capture_on_commit_callbacks, monkeypatch):
+    from config import queueing
+    from learners import content_changes
+
+    course = make_course_with(modules=1, lessons_per_module=1)
+    module = course.get_children().get().specific
+    content_changes.start_recount(course.pk)
+    attempts = []
+    monkeypatch.setattr(queueing, "send_task", lambda task, *args, **options: attempts.append(args) and False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_lesson(module)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_lesson(module)
+
+    assert attempts == [(course.pk,), (course.pk,)]
 
 
 # --- Time spent ---------------------------------------------------------------------
@@ -453,12 +521,19 @@ def test_a_trainer_cannot_open_certificates_in_the_admin(client):
 
 
 @pytest.mark.parametrize("change", ["unpublish", "move", "delete"])
-def test_every_content_change_schedules_a_recount_after_the_commit(change, django_capture_on_commit_callbacks):
+def test_every_content_change_schedules_a_recount_of_its_course_after_the_commit(
+    change, django_capture_on_commit_callbacks, sent_tasks
+):
+    from learners import content_changes
+
     course = make_course_with(modules=2, lessons_per_module=2)
+    make_course_with(modules=1, lessons_per_module=1)  # another course, never recounted here
     lesson = steps_of(course)[0]
     other_module = course.get_children().last()
+    content_changes.start_recount(course.pk)
+    sent_tasks.clear()
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         if change == "unpublish":
             lesson.unpublish()
         elif change == "move":
@@ -466,4 +541,4 @@ def test_every_content_change_schedules_a_recount_after_the_commit(change, djang
         else:
             lesson.delete()
 
-    assert callbacks, f"{change} must schedule a recount"
+    assert sent_tasks == [(RECOUNT, (course.pk,))], f"{change} must schedule one recount of its course"

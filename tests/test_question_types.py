@@ -197,3 +197,28 @@ def test_every_type_says_what_the_right_answer_is():
     assert numeric_tolerant().correct_answer_text() == "61,5 (à 0,5 près)"
     assert "CNIL → Autorité" in matching().correct_answer_text()
     assert ordering().correct_answer_text() == "Détecter → Contenir → Répondre → Analyser"
+
+
+# --- An attempt's result (quizzes.grading.attempt_result) ------------------------------
+
+
+@pytest.mark.parametrize(
+    "scores, pass_mark, expected",
+    [
+        ([("2", "2"), ("2", "2")], 70, ("4", "4", 100, True)),
+        ([("2", "2"), ("0", "2")], 50, ("2", "4", 50, True)),  # exactly the pass mark passes
+        ([("2", "2"), ("0", "2")], 51, ("2", "4", 50, False)),
+        ([("1.33", "2"), ("0", "1")], 0, ("1.33", "3", 44, True)),  # 44.33 % rounds down
+        ([("1.99", "2")], 100, ("1.99", "2", 99, False)),  # 100 only when everything is right
+        ([], 70, ("0", "0", 0, False)),  # nothing to earn: 0 %
+    ],
+)
+def test_an_attempts_result_adds_its_grades_and_rounds_its_percent_down(scores, pass_mark, expected):
+    from quizzes.grading import Grade, attempt_result
+
+    result = attempt_result([Grade(Decimal(s), Decimal(m)) for s, m in scores], pass_mark=pass_mark)
+
+    score, maximum, percent, passed = expected
+    assert (result.score, result.max_score, result.percent, result.passed) == (
+        Decimal(score), Decimal(maximum), percent, passed
+    )

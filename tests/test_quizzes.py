@@ -283,12 +283,24 @@ def test_answers_after_the_deadline_are_refused_and_the_drafts_are_submitted(qui
     assert attempt.percent == 100
 
 
-def test_the_sweep_requeues_attempts_stuck_in_submitted(quiz_setup, settings, django_capture_on_commit_callbacks):
+def test_the_sweep_requeues_attempts_stuck_in_submitted(quiz_setup, monkeypatch):
+    from config import queueing
+
     client, learner, quiz = quiz_setup
-    attempt = start(client, quiz)
-    submit(client, attempt, {})
-    Attempt.objects.filter(pk=attempt.pk).update(submitted_at=timezone.now() - timedelta(minutes=10))
+    stuck, recent = start(client, quiz), None
+    submit(client, stuck, {})
+    Attempt.objects.filter(pk=stuck.pk).update(submitted_at=timezone.now() - timedelta(minutes=10))
+    other = make_user()
+    enrolled_client(client, other, quiz.get_parent().get_parent().specific)
+    recent = start(client, quiz)
+    submit(client, recent, {})
+    sent = []
+    monkeypatch.setattr(queueing, "send_task", lambda task, *args, **options: sent.append((task.name, args)) or True)
+
     assert services.requeue_stuck_attempts() == (1, 0)
+
+    # the grading of the stuck attempt is sent again, not the one submitted just now
+    assert sent == [("quizzes.tasks.grade_attempt", (stuck.pk,))]
 
 
 def test_a_quiz_of_a_course_one_is_not_enrolled_in_cannot_be_started(client):
@@ -302,25 +314,63 @@ def test_a_quiz_of_a_course_one_is_not_enrolled_in_cannot_be_started(client):
 # --- Query budgets -----------------------------------------------------------------
 
 
-def test_taking_and_submitting_run_a_constant_number_of_queries(client, learner):
-    # Queries grow with the number of question *types* (one query each, plus their
-    # options), never with the number of questions: both quizzes use the same 5 types.
+# Warm: session, user, attempt, the questions' stamps (quizzes.selectors.load_questions)
+# and the quiz's page. Submitting: the same reads, then one UPDATE and one INSERT (and
+# the savepoint pair of the test's transaction). Grading: 3 reads, the course and its
+# outline (1 + one per page type), 2 writes, the progress door (lock, completed steps,
+# the quiz's rule, the step row, the enrolment and module rollups), savepoints.
+QUERY_BUDGETS = {"take": 5, "send": 8, "grade": 21, "result": 9}
+
+
+def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_questions(client, learner):
+    from quizzes.selectors import forget_loaded_questions
+
     counts = {}
-    for size in (5, 50):
+    for size in (10, 50):
         course = make_course_with(modules=1, lessons_per_module=0)
-        quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=size, kinds=QUESTION_KINDS[:5])
+        quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=size)
         enrolled_client(client, learner, course)
         attempt = start(client, quiz)
-        client.get(f"/quiz/tentatives/{attempt.pk}/")  # warm caches
+        raw = right_answers(attempt)
+        forget_loaded_questions()
+        with CaptureQueriesContext(connection) as cold:  # questions read: 1 + types + relations
+            client.get(f"/quiz/tentatives/{attempt.pk}/")
         with CaptureQueriesContext(connection) as take:
             client.get(f"/quiz/tentatives/{attempt.pk}/")
         with CaptureQueriesContext(connection) as send:
-            submit(client, attempt, right_answers(attempt))
+            assert submit(client, attempt, raw).status_code == 302
         with CaptureQueriesContext(connection) as grade:
-            services.grade_attempt(attempt.pk)
-        counts[size] = (len(take), len(send), len(grade))
-    assert counts[5] == counts[50], counts
-    assert all(count <= 40 for count in counts[50]), counts
+            assert services.grade_attempt(attempt.pk)
+        with CaptureQueriesContext(connection) as result:
+            client.get(f"/quiz/tentatives/{attempt.pk}/resultat/")
+        counts[size] = {"cold": len(cold), "take": len(take), "send": len(send), "grade": len(grade),
+                        "result": len(result)}
+        assert Attempt.objects.get(pk=attempt.pk).percent == 100
+    cold = {size: counts[size].pop("cold") for size in counts}
+    assert counts[10] == counts[50], counts
+    assert counts[50] == QUERY_BUDGETS, counts
+    # read afresh: the warm page, then 1 query per type and 1 per relation (7 types, 4
+    # with options), plus the content types the first time
+    assert all(count <= QUERY_BUDGETS["take"] + 7 + 4 + 1 for count in cold.values()), cold
+
+
+def test_a_question_whose_option_changed_is_graded_as_it_now_is_by_a_process_that_read_it_before(quiz_setup):
+    """Questions are reused per process while their updated_at holds: an option changed
+    on its own touches its question, so no process grades against an old copy."""
+    from quizzes.models import SingleChoiceQuestion
+    from quizzes.selectors import load_questions
+
+    client, learner, quiz = quiz_setup
+    question = SingleChoiceQuestion.objects.filter(pk__in=quiz.question_ids()).first()
+    load_questions([question.pk])  # this process now holds a copy
+    right, wrong = list(question.choices.all())[:2]
+    right.is_correct, wrong.is_correct = False, True
+    right.save()
+    wrong.save()
+
+    loaded = load_questions([question.pk])[0]
+    assert loaded.grade(wrong.pk).score == loaded.max_score
+    assert loaded.grade(right.pk).score == 0
 
 
 # --- Random payloads ---------------------------------------------------------------

@@ -85,3 +85,18 @@ class StepProgress(models.Model):
         verbose_name_plural = _("progressions dans les étapes")
         constraints = [models.UniqueConstraint(fields=["user", "step"], name="unique_step_progress")]
         indexes = [models.Index(fields=["course", "status"])]
+
+
+class PendingRecount(models.Model):
+    """A recount of a course's enrolments is queued and has not started yet. Set when
+    the course's content changes, cleared by the recount task as it starts: a burst of
+    publishes queues one recount, not one each (learners.content_changes)."""
+
+    # Not a foreign key: a marker may be set while the course itself is being deleted
+    # (its pages go first); the task then finds no course and clears it.
+    course_id = models.BigIntegerField(unique=True)
+    requested_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("recomptage en attente")
+        verbose_name_plural = _("recomptages en attente")
