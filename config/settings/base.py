@@ -283,6 +283,7 @@ CELERY_TASK_QUEUES = {name: {"exchange": name, "routing_key": name} for name in 
 CELERY_TASK_ROUTES = {
     # latency: a learner waits for these
     "quizzes.tasks.*": {"queue": "grading"},
+    "courses.tasks.*": {"queue": "grading"},  # a crisis room's scoring: its debrief waits for it
     "home.tasks.*": {"queue": "grading"},  # heartbeat, and the ceilings the bench compares with
     # recounts, exports: long, nobody waits on a page
     "learners.tasks.recount_course_progress": {"queue": "reports"},
