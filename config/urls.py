@@ -17,6 +17,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("comptes/", include("learners.urls")),
     path("quiz/", include("quizzes.urls")),
+    path("salle-de-crise/", include("courses.scenario_urls")),
     path("organisations/", include("learners.organisation_urls")),
     path("invitation/<str:token>/", views_invitations.invitation_accept, name="invitation_accept"),
     path("verifier-un-certificat/", learner_views.certificate_verify, name="certificate_verify_form"),

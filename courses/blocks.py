@@ -174,6 +174,36 @@ class ExerciseBlock(blocks.StructBlock):
         }
 
 
+class SourceBlock(blocks.StructBlock):
+    title = blocks.CharBlock(label=_("titre du document"), max_length=255)
+    publisher = blocks.CharBlock(label=_("auteur ou éditeur"), max_length=255)
+    url = blocks.URLBlock(label=_("lien vers le document"))
+    note = blocks.CharBlock(label=_("ce que la leçon en retient"), max_length=255, required=False)
+
+
+class SourcesBlock(blocks.StructBlock):
+    """The primary sources a lesson relies on (the study, the report, the legal text
+    itself), each with its link, listed under the text."""
+
+    items = blocks.ListBlock(SourceBlock(), label=_("sources"), min_num=1)
+
+    class Meta:
+        icon = "link"
+        label = _("Sources")
+        template = "courses/blocks/sources.html"
+        description = _("Les sources primaires de la leçon (étude, rapport, texte officiel), chacune avec son lien.")
+        preview_value = {
+            "items": [
+                {
+                    "title": "Règlement (UE) 2016/679 (RGPD)",
+                    "publisher": "Journal officiel de l'Union européenne",
+                    "url": "https://eur-lex.europa.eu/legal-content/FR/TXT/?uri=CELEX:32016R0679",
+                    "note": "Art. 33\u00a0: notification d'une violation de données",
+                }
+            ]
+        }
+
+
 class LessonBodyBlock(blocks.StreamBlock):
     heading = HeadingBlock()
     paragraph = blocks.RichTextBlock(
@@ -194,3 +224,4 @@ class LessonBodyBlock(blocks.StreamBlock):
     checklist = ChecklistBlock()
     case_study = CaseStudyBlock()
     exercise = ExerciseBlock()
+    sources = SourcesBlock()

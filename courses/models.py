@@ -109,6 +109,7 @@ class ModulePage(Page):
         EDITORIAL_LINE = "editorial_line", _("Ligne éditoriale")
         COMMUNITY = "community", _("Animation de communauté")
         CRISIS = "crisis", _("Gestion de crise")
+        GOVERNANCE = "governance", _("Gouvernance et prise de parole")
         OTHER = "other", _("Autre")
 
     theme = models.CharField(_("thème"), max_length=32, choices=Theme.choices, default=Theme.OTHER)
@@ -120,7 +121,7 @@ class ModulePage(Page):
     search_fields = Page.search_fields + [index.SearchField("intro")]
 
     parent_page_types = ["courses.CoursePage"]
-    subpage_types = ["courses.LessonPage", "quizzes.QuizPage"]
+    subpage_types = ["courses.LessonPage", "quizzes.QuizPage", "courses.ScenarioPage"]
 
     class Meta:
         verbose_name = _("module")
@@ -211,3 +212,6 @@ class LessonPage(StepPage):
     class Meta:
         verbose_name = _("leçon")
         verbose_name_plural = _("leçons")
+
+
+from courses.scenarios import ScenarioAction, ScenarioPage, ScenarioRun  # noqa: E402,F401  the crisis room

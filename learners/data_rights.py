@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from courses.scenarios import ScenarioAction, ScenarioRun
 from learners import audit, two_factor
 from learners.models import (
     Assignment,
@@ -82,6 +83,7 @@ def personal_data(user):
             )
         ],
         "quiz_attempts": quiz_attempts(user),
+        "crisis_room_runs": crisis_room_runs(user),
         "assignments": [
             {"organisation": row["organisation__name"], "course": row["course__title"], "team": row["team__name"],
              "due_on": row["due_on"], "assigned_at": row["assigned_at"]}
@@ -100,9 +102,9 @@ def personal_data(user):
     }
 
 
-# memberships, enrolments, step progress, attempts, answers, assignments, certificates,
-# two-factor status, audit events
-EXPORT_QUERIES = 9
+# memberships, enrolments, step progress, attempts, answers, crisis-room runs and their
+# actions, assignments, certificates, two-factor status, audit events
+EXPORT_QUERIES = 11
 
 
 def quiz_attempts(user):
@@ -130,6 +132,29 @@ def quiz_attempts(user):
             "max_score": row["max_score"], "feedback": row["feedback"],
         })
     return list(attempts.values())
+
+
+def crisis_room_runs(user):
+    """The person's crisis-room runs, each with their actions: when, which action, the
+    text they wrote as they typed it; the score per axis once scored. Two queries."""
+    runs = {
+        row["id"]: {
+            "scenario": row["scenario__title"], "number": row["number"], "status": row["status"],
+            "started_at": row["started_at"], "ended_at": row["ended_at"], "percent": row["percent"],
+            "scores": row["result"], "actions": [],
+        }
+        for row in ScenarioRun.objects.filter(user=user).order_by("started_at", "pk").values(
+            "id", "scenario__title", "number", "status", "started_at", "ended_at", "percent", "result",
+        )
+    }
+    for row in ScenarioAction.objects.filter(run__user=user).order_by("run_id", "sequence").values(
+        "run_id", "branch", "choice", "text", "at", "created_at"
+    ):
+        runs[row["run_id"]]["actions"].append({
+            "moment": row["branch"], "action": row["choice"], "text": row["text"],
+            "scenario_second": row["at"], "at": row["created_at"],
+        })
+    return list(runs.values())
 
 
 def audit_events(user):
@@ -205,7 +230,8 @@ def delete_account(*, user, request=None):
       password, inactive) takes over their enrolments, step progress, quiz attempts,
       certificates, memberships (as a learner) and assignments, so every count and
       average of their organisations stays the same;
-    - their short-answer texts and autosaved drafts are blanked;
+    - their short-answer texts and autosaved drafts are blanked; their crisis-room runs
+      (and the messages they wrote there) go with their row (the step stays completed);
     - their certificates keep their code, course and date but lose the name (the public
       page says "issued to a deleted account");
     - their two-factor devices are removed, the deletion is recorded in the audit log

@@ -120,20 +120,20 @@ class DemoLearner:
 # started; in Accueil (due five days ago) everyone not done is late. Three of them fail
 # the crisis module's quiz after its lessons.
 DEMO_LEARNERS = [
-    DemoLearner("Léa", "Moreau", COMMUNICATION, modules_done=4, days_ago=12),
-    DemoLearner("Hugo", "Lefèvre", COMMUNICATION, modules_done=4, days_ago=4),
+    DemoLearner("Léa", "Moreau", COMMUNICATION, modules_done=5, days_ago=12),
+    DemoLearner("Hugo", "Lefèvre", COMMUNICATION, modules_done=5, days_ago=4),
     DemoLearner("Chloé", "Garnier", COMMUNICATION, modules_done=2, days_ago=1),
     DemoLearner("Nathan", "Roux", COMMUNICATION, lessons_after=2, days_ago=3),
     DemoLearner("Manon", "Fournier", COMMUNICATION, modules_done=3, lessons_after=4, failed_attempts=2, days_ago=2),
     DemoLearner("Théo", "Girard", COMMUNICATION),
     DemoLearner("Sarah", "Bonnet", COMMUNICATION),
     DemoLearner("Lucas", "Mercier", COMMUNICATION, modules_done=3, lessons_after=1, days_ago=6),
-    DemoLearner("Emma", "Dupont", RECEPTION, modules_done=4, days_ago=18),
+    DemoLearner("Emma", "Dupont", RECEPTION, modules_done=5, days_ago=18),
     DemoLearner("Yanis", "Lambert", RECEPTION, modules_done=3, lessons_after=4, failed_attempts=1, days_ago=8),
     DemoLearner("Jade", "Fontaine", RECEPTION, modules_done=1, lessons_after=2, days_ago=9),
     DemoLearner("Louis", "Chevalier", RECEPTION),
     DemoLearner("Zoé", "Robin", RECEPTION, lessons_after=1, days_ago=15),
-    DemoLearner("Adam", "Masson", RECEPTION, modules_done=4, days_ago=7),
+    DemoLearner("Adam", "Masson", RECEPTION, modules_done=5, days_ago=7),
     DemoLearner("Lina", "Perrin", RECEPTION, modules_done=3, lessons_after=4, failed_attempts=1, days_ago=5),
 ]
 
@@ -182,7 +182,8 @@ def build_progress(user, course, learner):
     modules = course_outline(course).modules
     done = []
     for position, module in enumerate(modules[:learner.modules_done + 1]):
-        lessons = [step for step in module.steps if not isinstance(step, QuizPage)]
+        # Steps the learner completes by their word; a quiz or a crisis room needs its own play.
+        lessons = [step for step in module.steps if step.completed_by_learner]
         quiz = next((step for step in module.steps if isinstance(step, QuizPage)), None)
         finishing = position < learner.modules_done
         for lesson in lessons if finishing else lessons[:learner.lessons_after]:

@@ -34,6 +34,7 @@ WEEKS = 12
 # The competences a course trains, in the order the dashboard shows them.
 THEMES = [
     ModulePage.Theme.PRIVACY, ModulePage.Theme.EDITORIAL_LINE, ModulePage.Theme.COMMUNITY, ModulePage.Theme.CRISIS,
+    ModulePage.Theme.GOVERNANCE,
 ]
 STATUSES = [Status.NOT_STARTED, Status.IN_PROGRESS, Status.COMPLETED, Status.OVERDUE]
 

@@ -65,23 +65,23 @@ def test_a_changed_lesson_is_restored_by_loading_again():
     assert lesson.title == original_title
 
 
-def test_the_course_has_the_four_themed_modules_in_order(demo_course):
+def test_the_course_has_the_five_themed_modules_in_order(demo_course):
     modules = [page.specific for page in demo_course.get_children().live()]
-    assert [m.theme for m in modules] == ["privacy", "editorial_line", "community", "crisis"]
+    assert [m.theme for m in modules] == ["privacy", "editorial_line", "community", "crisis", "governance"]
     for module in modules:
         assert module.get_children().live().type(LessonPage).count() >= 3
 
 
 def test_every_lesson_ends_with_an_exercise_and_cites_its_key_figures(demo_course):
     lessons = LessonPage.objects.live().descendant_of(demo_course)
-    assert lessons.count() >= 12
+    assert lessons.count() >= 15
     for lesson in lessons:
         kinds = [block.block_type for block in lesson.body]
         assert kinds[-1] == "exercise", lesson.title
         assert len(set(kinds)) >= 3, lesson.title
         for block in lesson.body:
             if block.block_type == "key_figure":
-                assert block.value["source"].strip(), lesson.title
+                assert block.value["source"].strip() and block.value["source_url"], lesson.title
 
 
 def test_the_crisis_module_works_through_a_case_step_by_step(demo_course):
@@ -99,7 +99,7 @@ def test_the_crisis_module_works_through_a_case_step_by_step(demo_course):
 def test_the_demo_uses_every_lesson_block_but_media(demo_course):
     used = {block.block_type for lesson in LessonPage.objects.all() for block in lesson.body}
     assert used >= {"heading", "paragraph", "key_figure", "callout", "do_dont", "table", "quote",
-                    "checklist", "case_study", "exercise"}
+                    "checklist", "case_study", "exercise", "sources"}
 
 
 def test_the_command_prints_the_demo_accounts(capsys):
@@ -132,7 +132,7 @@ def test_every_demo_module_ends_with_a_quiz_mixing_the_types(demo_course):
         quiz = QuizPage.objects.child_of(module).get()
         assert module.get_children().live().last().pk == quiz.pk
         questions = load_questions(quiz.question_ids())
-        assert len(questions) >= 8
+        assert len(questions) == 10
         assert len({type(q) for q in questions}) >= 5, module.title
         assert all(q.explanation for q in questions)
 

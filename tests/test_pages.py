@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from wagtail.models import Page
 
-from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
+from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage, ScenarioPage
 from courses.selectors import course_outline
 from home.models import HomePage
 from quizzes.models import QuizPage
@@ -17,8 +17,9 @@ ALLOWED_CHILDREN = {
     HomePage: {CourseIndexPage},
     CourseIndexPage: {CoursePage},
     CoursePage: {ModulePage},
-    ModulePage: {LessonPage, QuizPage},
+    ModulePage: {LessonPage, QuizPage, ScenarioPage},
     QuizPage: set(),
+    ScenarioPage: set(),
     LessonPage: set(),
 }
 

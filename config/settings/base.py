@@ -296,6 +296,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quizzes.tasks.requeue_stuck_attempts",
         "schedule": float(env_int("QUIZ_SWEEP_SECONDS", 30)),
     },
+    # Crisis-room runs whose clock ran out end; lost scorings are queued again.
+    "sweep-scenario-runs": {"task": "courses.tasks.sweep_scenario_runs", "schedule": 30.0},
     # Every morning at 8:00 in CELERY_TIMEZONE (Europe/Paris). Running it twice the same
     # day sends nothing more (one learners.Reminder per assignment and day).
     "send-due-reminders": {"task": "learners.tasks.send_due_reminders", "schedule": crontab(hour=8, minute=0)},

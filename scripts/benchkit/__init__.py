@@ -1,0 +1,1 @@
+"""`make bench`: Passerelle measured like a user would (see scripts/bench.py)."""
