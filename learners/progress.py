@@ -4,6 +4,8 @@
 step (a lesson, a quiz) reports completion. Rollups per enrolment and per module are
 written in the same transaction as the step, so reading progress never walks the tree."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -15,7 +17,7 @@ from wagtail.models import Page
 from courses.models import CoursePage
 from courses.selectors import course_of, course_outline
 from learners import audit, certificates
-from learners.models import Certificate, Enrollment, StepProgress
+from learners.models import Certificate, Enrollment, RecountedOutline, StepProgress
 
 COMPLETED = StepProgress.Status.COMPLETED
 # A time report can never claim more than the time since the previous one, nor more
@@ -242,7 +244,7 @@ def withdraw_unearned_completions():
                      step=row.step_id, course=row.course_id)
     affected = {(row.user_id, row.course_id) for row in rows}
     for course_id in {course_id for _user_id, course_id in affected}:
-        recount_course(CoursePage.objects.get(pk=course_id))
+        recount_course(CoursePage.objects.get(pk=course_id), force=True)
     revoked = 0
     for certificate in Certificate.objects.select_for_update().filter(revoked_at__isnull=True, course__isnull=False):
         if (certificate.user_id, certificate.course_id) in affected:
@@ -255,15 +257,34 @@ def withdraw_unearned_completions():
     return len(rows), revoked
 
 
-def recount_course(course):
+def recount_course(course, force=False):
     """Recount every enrolment of `course` after its content changed: a fixed number of
     statements whatever the number of learners, all computed in the database
-    (`write_rollups`). Returns the number of enrolments of the course."""
+    (`write_rollups`). Returns the number of enrolments recounted: 0 when the course's
+    live steps and their modules are those of the last recount (nothing can change),
+    unless `force` (the step progress itself was changed outside the progress door)."""
     outline = course_outline(course)  # read before the write transaction: keeps it short
+    digest = outline_digest(outline)
+    unchanged = RecountedOutline.objects.filter(course_id=course.pk, digest=digest)
+    if not force and unchanged.exists():
+        return 0
     with transaction.atomic():
         count = lock_enrollments(course)
+        if not force and unchanged.exists():  # a concurrent recount did it meanwhile
+            return 0
         write_rollups(outline)
+        RecountedOutline.objects.bulk_create(
+            [RecountedOutline(course_id=course.pk, digest=digest, recounted_at=timezone.now())],
+            update_conflicts=True, unique_fields=["course_id"], update_fields=["digest", "recounted_at"],
+        )
     return count
+
+
+def outline_digest(outline):
+    """What the rollups depend on in an outline: its live modules, and their live steps,
+    in order."""
+    shape = [[module.page.pk, [step.pk for step in module.steps]] for module in outline.modules]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
 
 
 def refresh_enrollments(outline, enrollments):
