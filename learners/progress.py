@@ -261,30 +261,38 @@ def recount_course(course, force=False):
     """Recount every enrolment of `course` after its content changed: a fixed number of
     statements whatever the number of learners, all computed in the database
     (`write_rollups`). Returns the number of enrolments recounted: 0 when the course's
-    live steps and their modules are those of the last recount (nothing can change),
-    unless `force` (the step progress itself was changed outside the progress door)."""
+    live steps and their modules are those of the last recount (nothing can change).
+    Module rows are recounted only for the modules whose steps changed since then.
+    `force`: everything, as if never recounted (the step progress itself was changed
+    outside the progress door)."""
     outline = course_outline(course)  # read before the write transaction: keeps it short
-    digest = outline_digest(outline)
-    unchanged = RecountedOutline.objects.filter(course_id=course.pk, digest=digest)
-    if not force and unchanged.exists():
+    shape = outline_shape(outline)
+    digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+    last = RecountedOutline.objects.filter(course_id=course.pk)
+    if not force and last.filter(digest=digest).exists():
         return 0
     with transaction.atomic():
         count = lock_enrollments(course)
-        if not force and unchanged.exists():  # a concurrent recount did it meanwhile
+        previous = None if force else last.first()  # read again: a concurrent recount may have run meanwhile
+        if previous is not None and previous.digest == digest:
             return 0
-        write_rollups(outline)
+        changed_modules = None
+        if previous is not None:
+            before = dict(previous.modules)
+            changed_modules = {module_id for module_id, steps in shape if before.get(str(module_id)) != sorted(steps)}
+        write_rollups(outline, changed_modules=changed_modules)
         RecountedOutline.objects.bulk_create(
-            [RecountedOutline(course_id=course.pk, digest=digest, recounted_at=timezone.now())],
-            update_conflicts=True, unique_fields=["course_id"], update_fields=["digest", "recounted_at"],
+            [RecountedOutline(course_id=course.pk, digest=digest, recounted_at=timezone.now(),
+                              modules={str(module_id): sorted(steps) for module_id, steps in shape})],
+            update_conflicts=True, unique_fields=["course_id"], update_fields=["digest", "modules", "recounted_at"],
         )
     return count
 
 
-def outline_digest(outline):
+def outline_shape(outline):
     """What the rollups depend on in an outline: its live modules, and their live steps,
     in order."""
-    shape = [[module.page.pk, [step.pk for step in module.steps]] for module in outline.modules]
-    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+    return [[module.page.pk, [step.pk for step in module.steps]] for module in outline.modules]
 
 
 def refresh_enrollments(outline, enrollments):
@@ -308,7 +316,7 @@ def lock_enrollments(course):
         return cursor.fetchone()[0]
 
 
-def write_rollups(outline, enrollments=None):
+def write_rollups(outline, enrollments=None, changed_modules=None):
     """The one rule for the rollups of an enrolment, as three statements computed from
     StepProgress in the database, for every enrolment of `outline.course` (a recount) or
     for the `enrollments` given (a learner's step, an enrolment):
@@ -323,7 +331,8 @@ def write_rollups(outline, enrollments=None):
       Python, once: the unique (learner, course) constraint).
 
     Rows whose values do not change are not written. The objects given are updated in
-    place."""
+    place. `changed_modules`: the live modules whose steps changed since the rollups were
+    last right (a recount that knows the last outline); None for all."""
     course = outline.course
     steps = [(step.pk, module.page.pk) for module in outline.modules for step in module.steps]
     modules = [(module.page.pk, len(module.steps)) for module in outline.modules]
@@ -337,13 +346,12 @@ def write_rollups(outline, enrollments=None):
     if steps:
         live = "sp.step_id IN (" + ", ".join(["%s"] * total) + ")"
         live_params = [step_id for step_id, _module in steps]
-        module_of = "CASE sp.step_id " + " ".join("WHEN %s THEN %s" for _ in steps) + " END"
-        module_params = [value for step_id, module_id in steps for value in (step_id, module_id)]
     else:
-        live, live_params, module_of, module_params = "1 = 0", [], "0", []
+        live, live_params = "1 = 0", []
     scope, scope_params = "e.course_id = %s", [course.pk]
     completed = "FROM learners_stepprogress sp WHERE sp.course_id = %s AND sp.status = %s AND " + live
     completed_params = [course.pk, COMPLETED, *live_params]
+    completed_base, completed_base_params = completed, list(completed_params)
     if ids is not None:
         scope += " AND e.id IN (" + ", ".join(["%s"] * len(ids)) + ")"
         scope_params += ids
@@ -425,20 +433,37 @@ def write_rollups(outline, enrollments=None):
             stale += " AND module_id NOT IN (" + ", ".join(["%s"] * len(modules)) + ")"
             stale_params += [module_id for module_id, _total in modules]
         cursor.execute(stale, stale_params)
-        if modules:
-            values = ", ".join(["(%s, %s)"] * len(modules))
+        # Only the modules whose steps changed since the last recount, when the caller
+        # knows them: another module's counts moved only with its learners' own steps.
+        counted = [module for module in modules if changed_modules is None or module[0] in changed_modules]
+        if counted:
+            counted_steps = [(step_id, module_id) for step_id, module_id in steps
+                             if changed_modules is None or module_id in changed_modules]
+            if counted_steps:
+                module_of = "CASE sp.step_id " + " ".join("WHEN %s THEN %s" for _ in counted_steps) + " END"
+                module_params = [value for pair in counted_steps for value in pair]
+                module_completed = (
+                    "FROM learners_stepprogress sp WHERE sp.course_id = %s AND sp.status = %s AND sp.step_id IN ("
+                    + ", ".join(["%s"] * len(counted_steps)) + ")" + completed[len(completed_base):]
+                )
+                module_completed_params = [course.pk, COMPLETED, *(step_id for step_id, _m in counted_steps),
+                                           *completed_params[len(completed_base_params):]]
+            else:
+                module_of, module_params = "0", []
+                module_completed, module_completed_params = "FROM learners_stepprogress sp WHERE 1 = 0", []
+            values = ", ".join(["(%s, %s)"] * len(counted))
             cursor.execute(
                 "INSERT INTO learners_moduleprogress (enrollment_id, module_id, completed_steps, total_steps) "
                 "SELECT e.id, m.column1, COALESCE(c.done, 0), m.column2 "
                 f"FROM learners_enrollment e CROSS JOIN (VALUES {values}) AS m "
                 f"LEFT JOIN (SELECT sp.user_id AS user_id, {module_of} AS module_id, COUNT(*) AS done "
-                f"{completed} GROUP BY 1, 2) c ON c.user_id = e.user_id AND c.module_id = m.column1 "
+                f"{module_completed} GROUP BY 1, 2) c ON c.user_id = e.user_id AND c.module_id = m.column1 "
                 f"WHERE {scope} "
                 "ON CONFLICT (enrollment_id, module_id) DO UPDATE SET "
                 "completed_steps = excluded.completed_steps, total_steps = excluded.total_steps "
                 "WHERE learners_moduleprogress.completed_steps <> excluded.completed_steps "
                 "OR learners_moduleprogress.total_steps <> excluded.total_steps",
-                [*(value for module in modules for value in module), *module_params, *completed_params,
+                [*(value for module in counted for value in module), *module_params, *module_completed_params,
                  *scope_params],
             )
     if ids is None:
