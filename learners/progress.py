@@ -4,10 +4,11 @@
 step (a lesson, a quiz) reports completion. Rollups per enrolment and per module are
 written in the same transaction as the step, so reading progress never walks the tree."""
 
-from collections import defaultdict
+import hashlib
+import json
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +17,7 @@ from wagtail.models import Page
 from courses.models import CoursePage
 from courses.selectors import course_of, course_outline
 from learners import audit, certificates
-from learners.models import Certificate, Enrollment, ModuleProgress, StepProgress
+from learners.models import Certificate, Enrollment, RecountedOutline, StepProgress
 
 COMPLETED = StepProgress.Status.COMPLETED
 # A time report can never claim more than the time since the previous one, nor more
@@ -24,6 +25,9 @@ COMPLETED = StepProgress.Status.COMPLETED
 MAX_SECONDS_PER_REPORT = 120
 # Stored on the certificate (shown on its public page), in the platform's language.
 UNEARNED_CERTIFICATE_REASON = "Délivré avant que tous les quiz de la formation soient réussis."
+# Steps per bit mask when the rollups find the resume step (write_rollups): 62 bits
+# keep a chunk's sum and its "+ 1" inside a signed 64-bit integer.
+RESUME_CHUNK = 62
 
 
 class ProgressRefused(Exception):
@@ -218,7 +222,7 @@ def _complete(*, user, page, score=None, outline=None):
             unique_fields=["user", "step"],
             update_fields=["status", "completed_at", "score"],
         )
-        refresh_enrollments(outline, [enrollment], completed_ids=access.completed_ids | {page.pk})
+        refresh_enrollments(outline, [enrollment])
     return enrollment, access
 
 
@@ -265,7 +269,7 @@ def withdraw_unearned_completions():
                      step=row.step_id, course=row.course_id)
     affected = {(row.user_id, row.course_id) for row in rows}
     for course_id in {course_id for _user_id, course_id in affected}:
-        recount_course(CoursePage.objects.get(pk=course_id))
+        recount_course(CoursePage.objects.get(pk=course_id), force=True)
     revoked = 0
     for certificate in Certificate.objects.select_for_update().filter(revoked_at__isnull=True, course__isnull=False):
         if (certificate.user_id, certificate.course_id) in affected:
@@ -278,75 +282,217 @@ def withdraw_unearned_completions():
     return len(rows), revoked
 
 
-def recount_course(course):
+def recount_course(course, force=False):
     """Recount every enrolment of `course` after its content changed: a fixed number of
-    queries whatever the number of learners."""
+    statements whatever the number of learners, all computed in the database
+    (`write_rollups`). Returns the number of enrolments recounted: 0 when the course's
+    live steps and their modules are those of the last recount (nothing can change).
+    Module rows are recounted only for the modules whose steps changed since then.
+    `force`: everything, as if never recounted (the step progress itself was changed
+    outside the progress door)."""
+    outline = course_outline(course)  # read before the write transaction: keeps it short
+    shape = outline_shape(outline)
+    digest = hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+    last = RecountedOutline.objects.filter(course_id=course.pk)
+    if not force and last.filter(digest=digest).exists():
+        return 0
     with transaction.atomic():
-        enrollments = list(
-            Enrollment.objects.select_for_update(of=("self",)).filter(course=course).select_related("user")
+        count = lock_enrollments(course)
+        previous = None if force else last.first()  # read again: a concurrent recount may have run meanwhile
+        if previous is not None and previous.digest == digest:
+            return 0
+        changed_modules = None
+        if previous is not None:
+            before = dict(previous.modules)
+            changed_modules = {module_id for module_id, steps in shape if before.get(str(module_id)) != sorted(steps)}
+        write_rollups(outline, changed_modules=changed_modules)
+        RecountedOutline.objects.bulk_create(
+            [RecountedOutline(course_id=course.pk, digest=digest, recounted_at=timezone.now(),
+                              modules={str(module_id): sorted(steps) for module_id, steps in shape})],
+            update_conflicts=True, unique_fields=["course_id"], update_fields=["digest", "modules", "recounted_at"],
         )
-        refresh_enrollments(course_outline(course), enrollments)
-    return len(enrollments)
+    return count
 
 
-def refresh_enrollments(outline, enrollments, completed_ids=None):
-    """Bring the rollups of `enrollments` (all of `outline.course`) in line with the
-    stored step progress and the live steps, and issue the certificates now due.
-    `completed_ids`: the completed steps of the one enrolment given, when the caller has
-    just read them under the enrolment's lock (saves reading them again)."""
-    if not enrollments:
-        return
+def outline_shape(outline):
+    """What the rollups depend on in an outline: its live modules, and their live steps,
+    in order."""
+    return [[module.page.pk, [step.pk for step in module.steps]] for module in outline.modules]
+
+
+def refresh_enrollments(outline, enrollments):
+    """Bring the rollups of `enrollments` (a few enrolments of `outline.course`, already
+    locked by the caller) in line with the stored step progress and the live steps,
+    update the objects in place, and issue the certificates now due."""
+    if enrollments:
+        write_rollups(outline, enrollments)
+
+
+def lock_enrollments(course):
+    """Lock the enrolment rows of `course` (PostgreSQL; on SQLite the write transaction
+    is the lock) before the rollups read the step progress, so that a completion
+    committed meanwhile is counted, not overwritten. Returns how many there are."""
+    with connection.cursor() as cursor:
+        locking = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        cursor.execute(
+            f"SELECT COUNT(*) FROM (SELECT id FROM learners_enrollment WHERE course_id = %s{locking}) AS locked",
+            [course.pk],
+        )
+        return cursor.fetchone()[0]
+
+
+def write_rollups(outline, enrollments=None, changed_modules=None):
+    """The one rule for the rollups of an enrolment, as three statements computed from
+    StepProgress in the database, for every enrolment of `outline.course` (a recount) or
+    for the `enrollments` given (a learner's step, an enrolment):
+
+    - the enrolment: completed live steps, total, percent (the rule of `percent`), the
+      resume step (the first live step, in outline order, not completed), and
+      `completed_at` (kept while complete, set now when it becomes complete, cleared
+      otherwise);
+    - one ModuleProgress row per live module (INSERT … SELECT … ON CONFLICT DO UPDATE),
+      and none for modules no longer live;
+    - then the certificates of the enrolments that just became complete (few: issued in
+      Python, once: the unique (learner, course) constraint).
+
+    Rows whose values do not change are not written. The objects given are updated in
+    place. `changed_modules`: the live modules whose steps changed since the rollups were
+    last right (a recount that knows the last outline); None for all."""
     course = outline.course
-    steps = outline.steps
-    step_ids = [step.pk for step in steps]
-    done = defaultdict(set)
-    if completed_ids is not None and len(enrollments) == 1:
-        done[enrollments[0].user_id] = set(completed_ids) & set(step_ids)
-    else:
-        rows = StepProgress.objects.filter(course=course, status=COMPLETED, step_id__in=step_ids)
-        if len(enrollments) == 1:
-            rows = rows.filter(user_id=enrollments[0].user_id)
-        for user_id, step_id in rows.values_list("user_id", "step_id"):
-            done[user_id].add(step_id)
-
+    steps = [(step.pk, module.page.pk) for module in outline.modules for step in module.steps]
+    modules = [(module.page.pk, len(module.steps)) for module in outline.modules]
+    total = len(steps)
     now = timezone.now()
-    newly_completed = []
-    module_rows = []
-    for enrollment in enrollments:
-        completed = done[enrollment.user_id]
-        enrollment.completed_steps = len(completed)
-        enrollment.total_steps = len(steps)
-        enrollment.percent = percent(len(completed), len(steps))
-        enrollment.resume_step_id = next((pk for pk in step_ids if pk not in completed), None)
-        finished = bool(steps) and len(completed) == len(steps)
-        if finished and enrollment.completed_at is None:
-            enrollment.completed_at = now
-            newly_completed.append(enrollment)
-        elif not finished:
-            enrollment.completed_at = None
-        for module in outline.modules:
-            module_rows.append(
-                ModuleProgress(
-                    enrollment=enrollment,
-                    module_id=module.page.pk,
-                    completed_steps=sum(1 for step in module.steps if step.pk in completed),
-                    total_steps=len(module.steps),
-                )
-            )
-    rollup = ["completed_steps", "total_steps", "percent", "resume_step", "completed_at"]
-    if len(enrollments) == 1:  # a learner's step: a plain UPDATE costs a fraction of bulk_update's
-        enrollments[0].save(update_fields=rollup)
+    ops = connection.ops
+    stamp = ops.adapt_datetimefield_value(now)
+    ids = [enrollment.pk for enrollment in enrollments] if enrollments is not None else None
+
+    # The completed live steps of the enrolments concerned.
+    if steps:
+        live = "sp.step_id IN (" + ", ".join(["%s"] * total) + ")"
+        live_params = [step_id for step_id, _module in steps]
     else:
-        Enrollment.objects.bulk_update(enrollments, rollup, batch_size=500)
-    module_ids = [module.page.pk for module in outline.modules]
-    ModuleProgress.objects.filter(enrollment__in=enrollments).exclude(module_id__in=module_ids).delete()
-    ModuleProgress.objects.bulk_create(
-        module_rows,
-        update_conflicts=True,
-        unique_fields=["enrollment", "module"],
-        update_fields=["completed_steps", "total_steps"],
-        batch_size=500,
+        live, live_params = "1 = 0", []
+    scope, scope_params = "e.course_id = %s", [course.pk]
+    completed = "FROM learners_stepprogress sp WHERE sp.course_id = %s AND sp.status = %s AND " + live
+    completed_params = [course.pk, COMPLETED, *live_params]
+    completed_base, completed_base_params = completed, list(completed_params)
+    if ids is not None:
+        scope += " AND e.id IN (" + ", ".join(["%s"] * len(ids)) + ")"
+        scope_params += ids
+        completed += " AND sp.user_id IN (" + ", ".join(["%s"] * len(ids)) + ")"
+        completed_params += [enrollment.user_id for enrollment in enrollments]
+
+    # The resume step in one pass, without sorting: each learner's completed steps as
+    # bits (step n of the outline is bit n-1 of chunk (n-1) // CHUNK), so the first step
+    # not completed is the lowest zero bit of the first chunk not full: (~m) & (m + 1).
+    chunks = [steps[start:start + RESUME_CHUNK] for start in range(0, total, RESUME_CHUNK)]
+    masks, mask_params = [], []
+    for number, chunk in enumerate(chunks):
+        masks.append(
+            "CAST(SUM(CASE sp.step_id " + " ".join("WHEN %s THEN %s" for _ in chunk) + f" ELSE 0 END) AS BIGINT) AS m{number}"
+        )
+        mask_params += [value for bit, (step_id, _module) in enumerate(chunk) for value in (step_id, 1 << bit)]
+    per_learner = "SELECT sp.user_id AS user_id, COUNT(*) AS done" + "".join(", " + mask for mask in masks)
+    per_learner += f" {completed} GROUP BY sp.user_id"
+    per_learner_params = [*mask_params, *completed_params]
+    rows = "SELECT e.id AS id, COALESCE(a.done, 0) AS done" + "".join(
+        f", COALESCE(a.m{number}, 0) AS m{number}" for number in range(len(chunks))
     )
+    rows += f" FROM learners_enrollment e LEFT JOIN ({per_learner}) a ON a.user_id = e.user_id WHERE {scope}"
+    rows_params = [*per_learner_params, *scope_params]
+    resume, resume_params = "CASE", []
+    for number, chunk in enumerate(chunks):
+        resume += (
+            f" WHEN r.m{number} <> %s THEN CASE (~r.m{number}) & (r.m{number} + 1) "
+            + " ".join("WHEN %s THEN %s" for _ in chunk) + " END"
+        )
+        resume_params += [(1 << len(chunk)) - 1]
+        resume_params += [value for bit, (step_id, _module) in enumerate(chunk) for value in (1 << bit, step_id)]
+    resume = resume + " END" if chunks else "NULL"
+    percent_sql = "(100 * r.done) / %s" if total else "0"
+    percent_params = [total] if total else []
+    finished = "(r.done = %s AND %s > 0)"
+    target = "learners_enrollment"
+    update = (
+        f"UPDATE {target} SET completed_steps = r.done, total_steps = %s, percent = {percent_sql}, "
+        f"resume_step_id = {resume}, "
+        f"completed_at = CASE WHEN {finished} THEN COALESCE({target}.completed_at, %s) END "
+        f"FROM ({rows}) r WHERE {target}.id = r.id AND ("
+        f"{target}.completed_steps <> r.done OR {target}.total_steps <> %s "
+        f"OR {target}.percent <> {percent_sql} "
+        f"OR COALESCE({target}.resume_step_id, 0) <> COALESCE({resume}, 0) "
+        f"OR ({target}.completed_at IS NULL) = {finished})"
+    )
+    update_params = [
+        total, *percent_params, *resume_params, total, total, stamp, *rows_params,
+        total, *percent_params, *resume_params, total, total,
+    ]
+    if ids is not None:
+        update += (
+            f" RETURNING {target}.id, {target}.completed_steps, {target}.total_steps, {target}.percent, "
+            f"{target}.resume_step_id, {target}.completed_at IS NULL, {target}.completed_at = %s"
+        )
+        update_params.append(stamp)
+
+    module_scope = f"SELECT e.id FROM learners_enrollment e WHERE {scope}"
+    with connection.cursor() as cursor:
+        cursor.execute(update, update_params)
+        if ids is not None:
+            by_id = {enrollment.pk: enrollment for enrollment in enrollments}
+            newly_completed = []
+            for pk, done, total_steps, percent_value, resume_id, not_completed, newly in cursor.fetchall():
+                enrollment = by_id[pk]
+                enrollment.completed_steps, enrollment.total_steps = done, total_steps
+                enrollment.percent, enrollment.resume_step_id = percent_value, resume_id
+                if not_completed:
+                    enrollment.completed_at = None
+                elif newly:
+                    enrollment.completed_at = now
+                    newly_completed.append(enrollment)
+
+        # Module rows of modules no longer live go; the live ones are upserted.
+        stale = f"DELETE FROM learners_moduleprogress WHERE enrollment_id IN ({module_scope})"
+        stale_params = list(scope_params)
+        if modules:
+            stale += " AND module_id NOT IN (" + ", ".join(["%s"] * len(modules)) + ")"
+            stale_params += [module_id for module_id, _total in modules]
+        cursor.execute(stale, stale_params)
+        # Only the modules whose steps changed since the last recount, when the caller
+        # knows them: another module's counts moved only with its learners' own steps.
+        counted = [module for module in modules if changed_modules is None or module[0] in changed_modules]
+        if counted:
+            counted_steps = [(step_id, module_id) for step_id, module_id in steps
+                             if changed_modules is None or module_id in changed_modules]
+            if counted_steps:
+                module_of = "CASE sp.step_id " + " ".join("WHEN %s THEN %s" for _ in counted_steps) + " END"
+                module_params = [value for pair in counted_steps for value in pair]
+                module_completed = (
+                    "FROM learners_stepprogress sp WHERE sp.course_id = %s AND sp.status = %s AND sp.step_id IN ("
+                    + ", ".join(["%s"] * len(counted_steps)) + ")" + completed[len(completed_base):]
+                )
+                module_completed_params = [course.pk, COMPLETED, *(step_id for step_id, _m in counted_steps),
+                                           *completed_params[len(completed_base_params):]]
+            else:
+                module_of, module_params = "0", []
+                module_completed, module_completed_params = "FROM learners_stepprogress sp WHERE 1 = 0", []
+            values = ", ".join(["(%s, %s)"] * len(counted))
+            cursor.execute(
+                "INSERT INTO learners_moduleprogress (enrollment_id, module_id, completed_steps, total_steps) "
+                "SELECT e.id, m.column1, COALESCE(c.done, 0), m.column2 "
+                f"FROM learners_enrollment e CROSS JOIN (VALUES {values}) AS m "
+                f"LEFT JOIN (SELECT sp.user_id AS user_id, {module_of} AS module_id, COUNT(*) AS done "
+                f"{module_completed} GROUP BY 1, 2) c ON c.user_id = e.user_id AND c.module_id = m.column1 "
+                f"WHERE {scope} "
+                "ON CONFLICT (enrollment_id, module_id) DO UPDATE SET "
+                "completed_steps = excluded.completed_steps, total_steps = excluded.total_steps "
+                "WHERE learners_moduleprogress.completed_steps <> excluded.completed_steps "
+                "OR learners_moduleprogress.total_steps <> excluded.total_steps",
+                [*(value for module in counted for value in module), *module_params, *module_completed_params,
+                 *scope_params],
+            )
+    if ids is None:
+        newly_completed = list(Enrollment.objects.filter(course=course, completed_at=now).select_related("user"))
     certificates.issue_for(newly_completed, course)
 
 

@@ -6,10 +6,10 @@ from learners.models.certificates import Certificate
 from learners.models.invitations import ImportBatch, Invitation
 from learners.models.exports import Export
 from learners.models.organisations import Assignment, Membership, Organisation, Team, TeamCourse
-from learners.models.progress import Enrollment, ModuleProgress, PendingRecount, StepProgress
+from learners.models.progress import Enrollment, ModuleProgress, PendingRecount, RecountedOutline, StepProgress
 from learners.models.reminders import Reminder
 
 __all__ = [
     "Assignment", "AuditEvent", "Certificate", "EmailUserManager", "Enrollment", "Export", "ImportBatch", "Invitation",
-    "Membership", "ModuleProgress", "Organisation", "PendingRecount", "Reminder", "StepProgress", "Team", "TeamCourse", "User",
+    "Membership", "ModuleProgress", "Organisation", "PendingRecount", "RecountedOutline", "Reminder", "StepProgress", "Team", "TeamCourse", "User",
 ]

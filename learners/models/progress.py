@@ -100,3 +100,20 @@ class PendingRecount(models.Model):
     class Meta:
         verbose_name = _("recomptage en attente")
         verbose_name_plural = _("recomptages en attente")
+
+
+class RecountedOutline(models.Model):
+    """The outline (live modules and their live steps, in order) that a course's
+    enrolments were last recounted against: a recount finding the same outline (a
+    lesson's text edited and republished) has nothing to change and returns at once, and
+    one finding some modules unchanged leaves their rows alone. Every other change of the
+    rollups goes through the learner's own step."""
+
+    course_id = models.BigIntegerField(unique=True)  # as PendingRecount: no foreign key
+    digest = models.CharField(max_length=64)  # of the whole outline, in order
+    modules = models.JSONField(default=dict)  # module id (text) -> its live step ids, sorted
+    recounted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("plan recompté")
+        verbose_name_plural = _("plans recomptés")
