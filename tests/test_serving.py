@@ -177,3 +177,55 @@ def test_an_anonymous_page_kept_whole_gets_a_fresh_csrf_token_and_follows_publis
     lesson.title = "Nouveau titre pour tous"
     lesson.save_revision().publish()
     assert "Nouveau titre pour tous" in visitor.get(lesson.url).content.decode()
+
+
+CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value="|data-csrf=")[^"]*"')
+
+
+def page_as_rendered_whole_and_from_the_shell(client, url, monkeypatch):
+    """The page rendered in full (no shell), then twice from the shell (kept, then reused),
+    CSRF tokens blanked: each request masks the secret afresh."""
+    with monkeypatch.context() as patch:
+        patch.setattr(LessonPage, "learner_shell", False)
+        whole = client.get(url)
+    shelled = [client.get(url) for _ in range(2)]
+    assert whole.status_code == 200 and all(response.status_code == 200 for response in shelled)
+    return [CSRF_VALUE.sub(r"\1x", response.content.decode()) for response in [whole, *shelled]]
+
+
+def test_a_learner_s_lesson_from_the_shell_is_the_page_rendered_whole(client, learner, monkeypatch):
+    from learners import progress
+    from tests.factories import make_user
+
+    course = make_course_with(modules=2, lessons_per_module=2, sequential=True)
+    steps = course_outline(course).steps
+    enrolled_client(client, learner, course)
+    progress.record_step_completed(user=learner, page=steps[0])
+    other = client.__class__()
+    enrolled_client(other, make_user(first_name="Inès", last_name="Roy"), course)
+
+    for viewer, step in ((client, steps[0]), (client, steps[1]), (other, steps[0])):
+        whole, kept, reused = page_as_rendered_whole_and_from_the_shell(viewer, step.url, monkeypatch)
+        assert kept == whole and reused == whole
+        assert "<@" not in whole
+    mine = client.get(steps[1].url).content.decode()
+    theirs = other.get(steps[0].url).content.decode()
+    assert "outline__step--done" in mine and "25 %" in mine  # 1 of 4 steps
+    assert "outline__step--done" not in theirs and "0 %" in theirs and "outline__step--locked" in theirs
+    # Each form gets a token the CSRF check accepts.
+    assert client.post(f"/comptes/etapes/{steps[1].pk}/terminer/").status_code == 302
+
+
+def test_a_message_or_the_admin_link_is_shown_on_a_lesson_kept_as_a_shell(client, learner, demo_course):
+    enrolled_client(client, learner, demo_course)
+    first, second = course_outline(demo_course).steps[:2]
+    client.get(second.url)  # its shell is kept
+    client.post(f"/comptes/etapes/{first.pk}/terminer/")  # "Étape « … » terminée." waits for the next page
+
+    assert f"Étape « {first.title} » terminée." in client.get(second.url).content.decode()
+    assert "terminée." not in client.get(second.url).content.decode()  # shown once
+
+    session = client.session
+    session["can_access_admin"] = True
+    session.save()
+    assert 'href="/admin/"' in client.get(second.url).content.decode()
