@@ -61,8 +61,8 @@ def anonymous_page_key(request, page_id):
 
 
 def anonymous_response(request, html):
-    parts = html.split("<@csrf>")  # each form gets its own mask of the visitor's secret
-    body = parts[0] + "".join(get_token(request) + part for part in parts[1:])
+    # One mask of the visitor's secret for the whole response (a new one per response).
+    body = html.replace("<@csrf>", get_token(request)) if "<@csrf>" in html else html
     response = HttpResponse(body)
     patch_vary_headers(response, ["Cookie"])
     return response
@@ -301,10 +301,14 @@ def fill_shell(request, shell, page, module_outline, access):
     figures = {"pct": str(enrollment.percent), "done": str(enrollment.completed_steps), "epk": str(enrollment.pk)}
     completed, locked = access.completed_ids, access.locked_ids
 
+    csrf = []
+
     def apply(match):
         kind, pk, slot, name = match.groups()
-        if name == "csrf":
-            return get_token(request)  # each form gets its own mask of the learner's secret
+        if name == "csrf":  # one mask of the learner's secret for the response, as for anonymous pages
+            if not csrf:
+                csrf.append(get_token(request))
+            return csrf[0]
         if name is not None:
             return figures[name]
         pk = int(pk)

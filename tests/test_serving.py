@@ -38,9 +38,9 @@ def test_anonymous_lesson_and_course_pages_read_only_the_content_token(client, d
 def test_a_learner_s_lesson_course_and_dashboard_pages_run_at_most_six_queries(client, learner, demo_course):
     enrolled_client(client, learner, demo_course)
     lesson = course_outline(demo_course).steps[1]
-    # session, user, token, enrolment, progress rows
-    assert len(warm_queries(client, lesson.url)) == 5
-    assert len(warm_queries(client, demo_course.url)) == 5
+    # session, user, token, the enrolment with its progress rows (one query)
+    assert len(warm_queries(client, lesson.url)) == 4
+    assert len(warm_queries(client, demo_course.url)) == 4
     # session, user, enrolments, module rollups, certificates, token (catalogue link)
     dashboard = warm_queries(client, "/comptes/mon-espace/")
     assert len(dashboard) == 6
@@ -53,7 +53,7 @@ def test_the_same_number_of_queries_whatever_the_course_size(client, learner):
         course = make_course_with(modules=size, lessons_per_module=3)
         enrolled_client(client, learner, course)
         counts.append(len(warm_queries(client, course_outline(course).steps[1].url)))
-    assert counts == [5, 5]
+    assert counts == [4, 4]
 
 
 def test_only_the_first_view_of_a_step_writes(client, learner, demo_course):
@@ -229,3 +229,24 @@ def test_a_message_or_the_admin_link_is_shown_on_a_lesson_kept_as_a_shell(client
     session["can_access_admin"] = True
     session.save()
     assert 'href="/admin/"' in client.get(second.url).content.decode()
+
+
+def test_the_one_query_standing_reads_the_enrolment_as_the_orm_does(learner, demo_course):
+    from learners import progress
+    from learners.models import Enrollment
+
+    enrollment = progress.enroll(user=learner, course=demo_course)
+    first, second = course_outline(demo_course).steps[:2]
+    progress.record_step_completed(user=learner, page=first)
+    StepProgress.objects.get_or_create(user=learner, step_id=second.pk, course=demo_course)
+
+    with CaptureQueriesContext(connection) as queries:
+        read, rows = progress.enrollment_with_step_rows(user_id=learner.pk, course_id=demo_course.pk)
+
+    assert len(queries) == 1
+    expected = Enrollment.objects.get(pk=enrollment.pk)
+    for field in Enrollment._meta.concrete_fields:
+        assert getattr(read, field.attname) == getattr(expected, field.attname), field.name
+    assert read.enrolled_at.tzinfo is not None and read.completed_at is None
+    assert sorted(rows) == sorted([(first.pk, "completed"), (second.pk, "viewed")])
+    assert progress.enrollment_with_step_rows(user_id=learner.pk + 1000, course_id=demo_course.pk) == (None, [])
