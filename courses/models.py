@@ -100,6 +100,17 @@ class CoursePage(Page):
         context["access"] = course_standing(user=request.user, outline=context["outline"])
         return context
 
+    def serve(self, request, *args, **kwargs):
+        """A logged-in learner's course page comes from a shell kept per publish, their
+        figures written in (courses.serving); anyone else's is rendered by Wagtail."""
+        if getattr(request, "is_preview", False) or not request.user.is_authenticated:
+            return super().serve(request, *args, **kwargs)
+        from courses import serving
+
+        context = self.get_context(request, *args, **kwargs)
+        template = self.get_template(request, *args, **kwargs)
+        return serving.learner_course_response(request, self, context["access"], template, context)
+
 
 class ModulePage(Page):
     """A theme of a course; its children are the steps, in tree order."""

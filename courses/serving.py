@@ -237,37 +237,42 @@ SHELL_MARKER = re.compile(r"<@(?:([MS])(\d+)([cam])|(csrf|pct|done|epk))>")
 
 
 class ShellEnrollment:
-    """The enrolment as the shell shows it: markers for the learner's own figures."""
+    """The enrolment as the shell shows it: markers for the learner's own figures, and
+    what changes the page's shape (in the shell's key: see shell_key)."""
 
     def __init__(self, enrollment, course):
         self.pk = mark_safe("<@epk>")
         self.percent = mark_safe("<@pct>")
         self.completed_steps = mark_safe("<@done>")
         self.total_steps = enrollment.total_steps
+        self.is_completed = enrollment.is_completed
+        self.resume_step = getattr(enrollment, "resume_step", None) if enrollment.resume_step_id else None
         self.course = course
 
 
-def shell_key(request, page, access):
-    """The shell's key for this request, or None when the page must be rendered whole."""
-    if request.method != "GET" or request.GET or access.enrollment is None:
+def shell_key(request, page, access, shape):
+    """The shell's key for this request, or None when the page must be rendered whole.
+    `shape`: what else of the learner the page's template shows, as text."""
+    if request.method != "GET" or request.GET or not request.user.is_authenticated:
         return None
     session = request.session
     if session.get("can_access_admin") or len(get_messages(request)):
         return None
+    enrollment = access.enrollment
     return ":".join((
         "learner-shell",
         str(page.pk),
         translation.get_language(),
-        "c" if access.is_completed else "o",
-        str(access.enrollment.total_steps),
+        f"{enrollment.total_steps}" if enrollment is not None else "not-enrolled",
+        shape,
         "m" if session.get("manages_organisation") else "-",
     ))
 
 
-def learner_step_response(request, page, access, template, context):
-    """The step page for an enrolled learner: from the shell kept for its key, else
-    rendered whole (and its shell kept)."""
-    key = shell_key(request, page, access)
+def learner_page_response(request, page, access, template, context, shape=""):
+    """The page for a logged-in learner: from the shell kept for its key, else rendered
+    whole (and its shell kept)."""
+    key = shell_key(request, page, access, shape)
     if key is None:
         return TemplateResponse(request, template, context)
 
@@ -275,11 +280,26 @@ def learner_step_response(request, page, access, template, context):
         shell_context = dict(context)
         shell_context["csrf_token"] = mark_safe("<@csrf>")
         shell_context["keep_outline_markers"] = True
-        shell_context["access"] = ShellAccess(access, ShellEnrollment(access.enrollment, access.outline.course))
+        enrollment = access.enrollment
+        shell_enrollment = ShellEnrollment(enrollment, access.outline.course) if enrollment is not None else None
+        shell_context["access"] = ShellAccess(access, shell_enrollment)
         return render_to_string(template, shell_context, request=request)
 
     shell = publishing.memoised(key, render, shared=True)
     return HttpResponse(fill_shell(request, shell, page, context.get("module_outline"), access))
+
+
+def learner_step_response(request, page, access, template, context):
+    """A step (a lesson) for an enrolled learner: its shape is whether they completed it."""
+    return learner_page_response(request, page, access, template, context, "c" if access.is_completed else "o")
+
+
+def learner_course_response(request, page, access, template, context):
+    """A course page for a learner: its shape is whether they finished the course and
+    the step they resume at."""
+    enrollment = access.enrollment
+    shape = "" if enrollment is None else f"{'f' if enrollment.is_completed else 'u'}{enrollment.resume_step_id or ''}"
+    return learner_page_response(request, page, access, template, context, shape)
 
 
 class ShellAccess:
@@ -298,7 +318,8 @@ def fill_shell(request, shell, page, module_outline, access):
     fragment = outline_fragment(access.outline)
     current_module = module_outline.page.pk if module_outline is not None else None
     enrollment = access.enrollment
-    figures = {"pct": str(enrollment.percent), "done": str(enrollment.completed_steps), "epk": str(enrollment.pk)}
+    figures = {} if enrollment is None else {
+        "pct": str(enrollment.percent), "done": str(enrollment.completed_steps), "epk": str(enrollment.pk)}
     completed, locked = access.completed_ids, access.locked_ids
 
     csrf = []

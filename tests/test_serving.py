@@ -185,15 +185,17 @@ CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value="|data-csrf=")[^"]*"
 def page_as_rendered_whole_and_from_the_shell(client, url, monkeypatch):
     """The page rendered in full (no shell), then twice from the shell (kept, then reused),
     CSRF tokens blanked: each request masks the secret afresh."""
+    from courses import serving
+
     with monkeypatch.context() as patch:
-        patch.setattr(LessonPage, "learner_shell", False)
+        patch.setattr(serving, "shell_key", lambda *args: None)
         whole = client.get(url)
     shelled = [client.get(url) for _ in range(2)]
     assert whole.status_code == 200 and all(response.status_code == 200 for response in shelled)
     return [CSRF_VALUE.sub(r"\1x", response.content.decode()) for response in [whole, *shelled]]
 
 
-def test_a_learner_s_lesson_from_the_shell_is_the_page_rendered_whole(client, learner, monkeypatch):
+def test_a_learner_s_lesson_and_course_page_from_the_shell_are_the_pages_rendered_whole(client, learner, monkeypatch):
     from learners import progress
     from tests.factories import make_user
 
@@ -204,16 +206,27 @@ def test_a_learner_s_lesson_from_the_shell_is_the_page_rendered_whole(client, le
     other = client.__class__()
     enrolled_client(other, make_user(first_name="Inès", last_name="Roy"), course)
 
-    for viewer, step in ((client, steps[0]), (client, steps[1]), (other, steps[0])):
-        whole, kept, reused = page_as_rendered_whole_and_from_the_shell(viewer, step.url, monkeypatch)
-        assert kept == whole and reused == whole
+    newcomer = client.__class__()
+    newcomer.force_login(make_user(first_name="Léa", last_name="Petit"))  # logged in, not enrolled
+    for viewer, url in (
+        (client, steps[0].url), (client, steps[1].url), (other, steps[0].url),
+        (client, course.url), (other, course.url), (newcomer, course.url),
+    ):
+        whole, kept, reused = page_as_rendered_whole_and_from_the_shell(viewer, url, monkeypatch)
+        assert kept == whole and reused == whole, url
         assert "<@" not in whole
     mine = client.get(steps[1].url).content.decode()
     theirs = other.get(steps[0].url).content.decode()
     assert "outline__step--done" in mine and "25 %" in mine  # 1 of 4 steps
     assert "outline__step--done" not in theirs and "0 %" in theirs and "outline__step--locked" in theirs
-    # Each form gets a token the CSRF check accepts.
-    assert client.post(f"/comptes/etapes/{steps[1].pk}/terminer/").status_code == 302
+    assert "Reprendre" in client.get(course.url).content.decode()
+    assert "S&#x27;inscrire" in newcomer.get(course.url).content.decode() or "S'inscrire" in newcomer.get(course.url).content.decode()
+    # The token written into the shell is one the CSRF check accepts (and it is checked).
+    strict = client.__class__(enforce_csrf_checks=True)
+    strict.force_login(learner)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', strict.get(steps[1].url).content.decode())[1]
+    assert strict.post(f"/comptes/etapes/{steps[1].pk}/terminer/").status_code == 403
+    assert strict.post(f"/comptes/etapes/{steps[1].pk}/terminer/", {"csrfmiddlewaretoken": token}).status_code == 302
 
 
 def test_a_message_or_the_admin_link_is_shown_on_a_lesson_kept_as_a_shell(client, learner, demo_course):
