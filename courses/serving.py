@@ -15,8 +15,8 @@ from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
-from django.utils.cache import patch_vary_headers
 from django.template.response import SimpleTemplateResponse, TemplateResponse
+from django.utils.cache import patch_vary_headers
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from wagtail import hooks
