@@ -100,6 +100,17 @@ class CoursePage(Page):
         context["access"] = course_standing(user=request.user, outline=context["outline"])
         return context
 
+    def serve(self, request, *args, **kwargs):
+        """A logged-in learner's course page comes from a shell kept per publish, their
+        figures written in (courses.serving); anyone else's is rendered by Wagtail."""
+        if getattr(request, "is_preview", False) or not request.user.is_authenticated:
+            return super().serve(request, *args, **kwargs)
+        from courses import serving
+
+        context = self.get_context(request, *args, **kwargs)
+        template = self.get_template(request, *args, **kwargs)
+        return serving.learner_course_response(request, self, context["access"], template, context)
+
 
 class ModulePage(Page):
     """A theme of a course; its children are the steps, in tree order."""
@@ -148,6 +159,10 @@ class StepPage(Page):
     # Whether the learner completes the step by saying so ("J'ai terminé cette leçon").
     # Steps whose completion the platform decides (a quiz: a passed, graded attempt) say no.
     completed_by_learner = True
+    # Whether the page an enrolled learner sees is kept as a shell with their figures
+    # written in per request (courses.serving.learner_step_response): true for a page whose
+    # template reads nothing of the learner but `access` and the outline's marks.
+    learner_shell = False
 
     # Every step says how long it takes: the course outline adds them up, and the
     # catalogue card and the course page both show that one sum (CourseOutline.minutes).
@@ -181,11 +196,13 @@ class StepPage(Page):
             status = 200 if access.enrollment is None else 403
             return TemplateResponse(request, self.step_template_gate, {"page": self, "access": access}, status=status)
         progress.record_step_viewed(access=access)
-        return TemplateResponse(
-            request,
-            self.get_template(request, *args, **kwargs),
-            self.get_context(request, *args, access=access, **kwargs),
-        )
+        template = self.get_template(request, *args, **kwargs)
+        context = self.get_context(request, *args, access=access, **kwargs)
+        if self.learner_shell:
+            from courses import serving
+
+            return serving.learner_step_response(request, self, access, template, context)
+        return TemplateResponse(request, template, context)
 
     def get_context(self, request, *args, access=None, **kwargs):
         """`access`: where the learner stands on this step (StepPage.serve passes it);
@@ -217,6 +234,7 @@ class LessonPage(StepPage):
 
     parent_page_types = ["courses.ModulePage"]
     subpage_types = []
+    learner_shell = True
 
     class Meta:
         verbose_name = _("leçon")

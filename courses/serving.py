@@ -11,11 +11,12 @@ Wagtail's view unchanged, which applies every rule itself."""
 import re
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
+from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.utils.cache import patch_vary_headers
-from django.template.response import SimpleTemplateResponse
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from wagtail import hooks
@@ -60,8 +61,8 @@ def anonymous_page_key(request, page_id):
 
 
 def anonymous_response(request, html):
-    parts = html.split("<@csrf>")  # each form gets its own mask of the visitor's secret
-    body = parts[0] + "".join(get_token(request) + part for part in parts[1:])
+    # One mask of the visitor's secret for the whole response (a new one per response).
+    body = html.replace("<@csrf>", get_token(request)) if "<@csrf>" in html else html
     response = HttpResponse(body)
     patch_vary_headers(response, ["Cookie"])
     return response
@@ -217,3 +218,128 @@ def rendered_outline(outline, *, page=None, module_outline=None, access=None):
         return f" outline__step--{state}" if slot == "c" else fragment[state]
 
     return mark_safe(MARKER.sub(apply, fragment["html"]))
+
+
+def outline_with_markers(outline):
+    """The outline with its markers left in (for a learner's page shell, see below)."""
+    return mark_safe(outline_fragment(outline)["html"])
+
+
+# --- A learner's lesson page, kept as a shell ------------------------------------------
+# The page an enrolled learner sees differs from another learner's only by a few figures:
+# their CSRF token, their progress numbers, the outline's marks. It is rendered once per
+# token, page, language and the few things that change its shape (completed or not, the
+# number of steps in the progress bar, the organisation link), with `<@csrf>`, `<@pct>`,
+# `<@done>`, `<@epk>` and the outline's own markers in place of those figures, which each
+# request writes in. A request with anything else to show (messages, a query string, an
+# administrator's toolbar) is rendered whole, as before.
+SHELL_MARKER = re.compile(r"<@(?:([MS])(\d+)([cam])|(csrf|pct|done|epk))>")
+
+
+class ShellEnrollment:
+    """The enrolment as the shell shows it: markers for the learner's own figures, and
+    what changes the page's shape (in the shell's key: see shell_key)."""
+
+    def __init__(self, enrollment, course):
+        self.pk = mark_safe("<@epk>")
+        self.percent = mark_safe("<@pct>")
+        self.completed_steps = mark_safe("<@done>")
+        self.total_steps = enrollment.total_steps
+        self.is_completed = enrollment.is_completed
+        self.resume_step = getattr(enrollment, "resume_step", None) if enrollment.resume_step_id else None
+        self.course = course
+
+
+def shell_key(request, page, access, shape):
+    """The shell's key for this request, or None when the page must be rendered whole.
+    `shape`: what else of the learner the page's template shows, as text."""
+    if request.method != "GET" or request.GET or not request.user.is_authenticated:
+        return None
+    session = request.session
+    if session.get("can_access_admin") or len(get_messages(request)):
+        return None
+    enrollment = access.enrollment
+    return ":".join((
+        "learner-shell",
+        str(page.pk),
+        translation.get_language(),
+        f"{enrollment.total_steps}" if enrollment is not None else "not-enrolled",
+        shape,
+        "m" if session.get("manages_organisation") else "-",
+    ))
+
+
+def learner_page_response(request, page, access, template, context, shape=""):
+    """The page for a logged-in learner: from the shell kept for its key, else rendered
+    whole (and its shell kept)."""
+    key = shell_key(request, page, access, shape)
+    if key is None:
+        return TemplateResponse(request, template, context)
+
+    def render():
+        shell_context = dict(context)
+        shell_context["csrf_token"] = mark_safe("<@csrf>")
+        shell_context["keep_outline_markers"] = True
+        enrollment = access.enrollment
+        shell_enrollment = ShellEnrollment(enrollment, access.outline.course) if enrollment is not None else None
+        shell_context["access"] = ShellAccess(access, shell_enrollment)
+        return render_to_string(template, shell_context, request=request)
+
+    shell = publishing.memoised(key, render, shared=True)
+    return HttpResponse(fill_shell(request, shell, page, context.get("module_outline"), access))
+
+
+def learner_step_response(request, page, access, template, context):
+    """A step (a lesson) for an enrolled learner: its shape is whether they completed it."""
+    return learner_page_response(request, page, access, template, context, "c" if access.is_completed else "o")
+
+
+def learner_course_response(request, page, access, template, context):
+    """A course page for a learner: its shape is whether they finished the course and
+    the step they resume at."""
+    enrollment = access.enrollment
+    shape = "" if enrollment is None else f"{'f' if enrollment.is_completed else 'u'}{enrollment.resume_step_id or ''}"
+    return learner_page_response(request, page, access, template, context, shape)
+
+
+class ShellAccess:
+    """`access` as the shell shows it (the learner's enrolment replaced by markers)."""
+
+    def __init__(self, access, enrollment):
+        self._access = access
+        self.enrollment = enrollment
+        self.is_completed = access.is_completed
+
+    def __getattr__(self, name):
+        return getattr(self._access, name)
+
+
+def fill_shell(request, shell, page, module_outline, access):
+    fragment = outline_fragment(access.outline)
+    current_module = module_outline.page.pk if module_outline is not None else None
+    enrollment = access.enrollment
+    figures = {} if enrollment is None else {
+        "pct": str(enrollment.percent), "done": str(enrollment.completed_steps), "epk": str(enrollment.pk)}
+    completed, locked = access.completed_ids, access.locked_ids
+
+    csrf = []
+
+    def apply(match):
+        kind, pk, slot, name = match.groups()
+        if name == "csrf":  # one mask of the learner's secret for the response, as for anonymous pages
+            if not csrf:
+                csrf.append(get_token(request))
+            return csrf[0]
+        if name is not None:
+            return figures[name]
+        pk = int(pk)
+        if slot == "a":
+            return ' aria-current="page"' if pk == page.pk else ""
+        if kind == "M":
+            return " outline__module--current" if pk in (page.pk, current_module) else ""
+        state = "done" if pk in completed else "locked" if pk in locked else None
+        if state is None:
+            return ""
+        return f" outline__step--{state}" if slot == "c" else fragment[state]
+
+    return SHELL_MARKER.sub(apply, shell)

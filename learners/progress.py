@@ -110,21 +110,70 @@ def course_standing(*, user, outline, step=None, enrollment=None):
     """Where `user` stands in the course of `outline`: 2 queries for a learner (1 when
     the caller already holds the enrolment)."""
     standing = Standing(outline=outline, step=step, enrollment=enrollment)
+    rows = ()
     if enrollment is None and user.is_authenticated:
-        standing.enrollment = Enrollment.objects.filter(user=user, course=outline.course).first()
+        standing.enrollment, rows = enrollment_with_step_rows(user_id=user.pk, course_id=outline.course.pk)
+    elif enrollment is not None:
+        rows = StepProgress.objects.filter(user=user, course=outline.course).values_list("step_id", "status")
     if standing.enrollment is not None:
         # What the page shows of the enrolment comes from the outline, not more queries.
         standing.enrollment.course = outline.course
         resume = next((step for step in outline.steps if step.pk == standing.enrollment.resume_step_id), None)
         if resume is not None:
             standing.enrollment.resume_step = resume
-        rows = StepProgress.objects.filter(user=user, course=outline.course).values_list("step_id", "status")
         for step_id, status in rows:
             standing.viewed_ids.add(step_id)
             if status == COMPLETED:
                 standing.completed_ids.add(step_id)
         standing.locked_ids = locked_steps(outline, standing.completed_ids)
     return standing
+
+
+def enrollment_with_step_rows(*, user_id, course_id):
+    """(the learner's enrolment in the course or None, [(step id, status)] of their step
+    rows in it) in one query: the enrolment LEFT JOIN its step rows. Read on every page a
+    learner opens, so its SQL is written once, not compiled per request."""
+    sql, fields, converters = _standing_sql()
+    enrollment, rows = None, []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, course_id])
+        for row in cursor.fetchall():
+            if enrollment is None:
+                values = list(row[: len(fields)])
+                for index, col, field_converters in converters:
+                    for convert in field_converters:
+                        values[index] = convert(values[index], col, connection)
+                enrollment = Enrollment.from_db(connection.alias, [f.attname for f in fields], values)
+            if row[-2] is not None:
+                rows.append((row[-2], row[-1]))
+    return enrollment, rows
+
+
+_standing_sql_by_vendor = {}
+
+
+def _standing_sql():
+    """The SQL of enrollment_with_step_rows for this database, with the converters the
+    ORM would apply to each column (datetimes on SQLite)."""
+    if connection.vendor not in _standing_sql_by_vendor:
+        quote = connection.ops.quote_name
+        enrollments, steps = Enrollment._meta.db_table, StepProgress._meta.db_table
+        fields = Enrollment._meta.concrete_fields
+        columns = ", ".join(f"e.{quote(f.column)}" for f in fields)
+        sql = (
+            f"SELECT {columns}, s.{quote('step_id')}, s.{quote('status')} FROM {quote(enrollments)} e "
+            f"LEFT JOIN {quote(steps)} s ON s.{quote('user_id')} = e.{quote('user_id')} "
+            f"AND s.{quote('course_id')} = e.{quote('course_id')} "
+            f"WHERE e.{quote('user_id')} = %s AND e.{quote('course_id')} = %s"
+        )
+        converters = []
+        for index, f in enumerate(fields):
+            col = f.get_col(enrollments)
+            found = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
+            if found:
+                converters.append((index, col, found))
+        _standing_sql_by_vendor[connection.vendor] = (sql, fields, converters)
+    return _standing_sql_by_vendor[connection.vendor]
 
 
 def step_access(*, user, page, outline=None, enrollment=None):

@@ -14,7 +14,9 @@ def breadcrumbs(page):
 @register.simple_tag(takes_context=True)
 def course_outline(context):
     """The outline of the course in the context, with the viewer's current page and, for
-    a learner, what is done or locked."""
+    a learner, what is done or locked (left as markers in a learner's page shell)."""
+    if context.get("keep_outline_markers"):
+        return serving.outline_with_markers(context["outline"])
     return serving.rendered_outline(
         context["outline"],
         page=context.get("page"),
