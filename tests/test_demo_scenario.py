@@ -5,6 +5,7 @@ calm moments, an honest duration; and loaded into the crisis module like the res
 the demo, refused whole when the admin would refuse it."""
 
 import copy
+import json
 import math
 import re
 from collections import deque
@@ -223,18 +224,16 @@ def test_the_loader_refuses_a_scenario_the_admin_would_refuse_and_writes_nothing
 
 
 @pytest.mark.django_db
-def test_the_command_reports_an_unplayable_scenario_in_french(monkeypatch):
+def test_the_command_reports_an_unplayable_scenario_in_french(tmp_path):
     from django.core.management import CommandError, call_command
-
-    from courses.demo import loader
 
     broken = copy.deepcopy(read_scenario())
     broken["axes"] = []
-    monkeypatch.setattr(loader, "read_scenario", lambda: broken)
-    monkeypatch.setattr("courses.management.commands.load_demo_course.read_scenario", lambda: broken)
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
     with pytest.raises(CommandError, match="ne peut pas être jouée"):
-        call_command("load_demo_course", no_accounts=True, stdout=open("/dev/null", "w"))
-    assert not ScenarioPage.objects.exists()
+        call_command("load_demo_course", no_accounts=True, scenario_file=str(path), stdout=open("/dev/null", "w"))
+    assert not ScenarioPage.objects.exists() and Page.objects.count() == 2
 
 
 @pytest.mark.django_db
