@@ -222,6 +222,11 @@ def test_the_loader_refuses_a_scenario_the_admin_would_refuse_and_writes_nothing
         load_course(read_course(), blank)
     assert Page.objects.count() == 2
 
+    stopped = dict(read_scenario(), clock_speed=0)  # the admin's minimum is 1
+    with pytest.raises(ValidationError, match="clock_speed"):
+        load_course(read_course(), stopped)
+    assert Page.objects.count() == 2
+
 
 @pytest.mark.django_db
 def test_the_command_reports_an_unplayable_scenario_in_french(tmp_path):

@@ -150,16 +150,20 @@ def moment_block(moment):
 
 
 def check_scenario(fields):
-    """Refuse, as the admin would, a scenario that cannot be played: each StreamField's
-    blocks validated like the admin form does, then the page's own checks."""
+    """Refuse, as the admin would, a scenario that cannot be played: each field
+    validated (its validators, its choices; each StreamField's blocks as the admin form
+    cleans them), then the page's own checks."""
     page = ScenarioPage(slug="verification", **fields)
     errors = []
-    for name in ("moments", "axes"):
+    for name in fields:
         field = ScenarioPage._meta.get_field(name)
         try:
-            field.stream_block.clean(getattr(page, name))
+            if isinstance(field, StreamField):
+                field.stream_block.clean(getattr(page, name))
+            else:
+                field.clean(getattr(page, name), page)
         except ValidationError as error:
-            errors.append(f"{name} : {error}")
+            errors.append(f"{name} : {' '.join(error.messages)}")
     if not errors:
         try:
             page.clean()
