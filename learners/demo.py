@@ -12,6 +12,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from courses import scenario_engine, scenario_services
+from courses.scenarios import ScenarioPage, ScenarioRun
 from courses.selectors import course_outline, reusing_outlines
 from learners import progress
 from learners.models import (
@@ -98,7 +100,8 @@ ASSIGNED_DAYS_AGO = 30
 @dataclass(frozen=True)
 class DemoLearner:
     """A fictional learner and how far they went in the demo course: `modules_done`
-    whole modules (lessons and quiz passed), then `lessons_after` lessons of the next
+    whole modules (lessons, crisis room played and scored, quiz passed), then
+    `lessons_after` lessons of the next
     one, then `failed_attempts` failed attempts at that module's quiz. Their activity
     ended `days_ago` days ago."""
 
@@ -189,6 +192,10 @@ def build_progress(user, course, learner):
         for lesson in lessons if finishing else lessons[:learner.lessons_after]:
             progress.record_step_completed(user=user, page=lesson)
             done.append(lesson)
+        if finishing:
+            for scenario in (step for step in module.steps if isinstance(step, ScenarioPage)):
+                play_scenario(user, scenario, expert=len(learner.last_name) % 2 == 0)
+                done.append(scenario)
         if quiz is None:
             continue
         if not finishing:
@@ -209,6 +216,29 @@ def take_quiz(user, quiz, wrong):
     services.grade_attempt(attempt.pk)
 
 
+DEMO_REPLY = "Merci de votre message. Nous vérifions avec l'équipe concernée et revenons vers vous aujourd'hui."
+
+
+def play_scenario(user, scenario, expert):
+    """One run of a crisis room through its services, acted at once and scored (a
+    scored run completes the step): the expert's path, or, for others, the second
+    action offered at each moment (a plausible path of mistakes: masking the complaint,
+    answering the councillor…)."""
+    run = scenario_services.start_run(user=user, scenario=scenario)
+    sequence = 0
+    while True:
+        state = scenario_services.snapshot(ScenarioRun.objects.get(pk=run.pk))
+        if state.state.ended:
+            break
+        choices = scenario_engine.available_choices(run.script, state.state)
+        choice = next(c for c in choices if c["expert"]) if expert or len(choices) < 2 else choices[1]
+        text = DEMO_REPLY[: choice["limit"]] if choice["kind"] in scenario_engine.TEXT_KINDS else ""
+        scenario_services.act(user=user, run_id=run.pk, choice_id=choice["id"], branch=state.state.branch,
+                              sequence=sequence, text=text)
+        sequence += 1
+    scenario_services.score_run(run.pk)
+
+
 def backdate(user, course, learner, last_step):
     """Move `learner`'s dates back: enrolled a few weeks ago, activity ended `days_ago`
     days ago, each lesson worth a few minutes of active time."""
@@ -219,6 +249,9 @@ def backdate(user, course, learner, last_step):
     )
     Attempt.objects.filter(user=user, quiz__in=course.get_descendants()).update(
         started_at=F("started_at") - shift, submitted_at=F("submitted_at") - shift, graded_at=F("graded_at") - shift,
+    )
+    ScenarioRun.objects.filter(user=user, scenario__in=course.get_descendants()).update(
+        started_at=F("started_at") - shift, ended_at=F("ended_at") - shift, scored_at=F("scored_at") - shift,
     )
     Certificate.objects.filter(user=user, course=course).update(issued_at=F("issued_at") - shift)
     steps = StepProgress.objects.filter(user=user, course=course)

@@ -7,11 +7,13 @@ import pytest
 from django.conf import settings
 
 from courses.models import LessonPage, ModulePage
+from courses.scenarios import ScenarioPage
 from courses.selectors import course_outline
 from learners import progress
 from learners.models import Certificate, User
 from quizzes.models import QuizPage
 from tests.factories import make_user, pass_quiz
+from tests.scenario_factories import play_expert_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PASSWORD = "un-mot-de-passe-solide"
@@ -141,13 +143,16 @@ def test_a_new_learner_goes_from_sign_up_to_a_verified_certificate_with_the_keyb
     press_enter_and_wait(page)
     page.wait_for_url(f"**{first_module.steps[len(lessons)].url}")
 
-    # the other steps are done elsewhere (quizzes have their own journey); the learner
-    # completes the last lesson here
+    # the other steps are done elsewhere (quizzes and the crisis room have their own
+    # journeys); the learner completes the last lesson here
     learner = User.objects.get(email="lou@example.org")
     last_lesson = [step for step in outline.steps if isinstance(step, LessonPage)][-1]
+    assert any(isinstance(step, ScenarioPage) for step in outline.steps)
     for step in outline.steps[len(lessons):]:
         if isinstance(step, QuizPage):
             pass_quiz(learner, step)
+        elif isinstance(step, ScenarioPage):  # completed only by a scored run
+            play_expert_path(learner, step)
         elif step.pk != last_lesson.pk:
             progress.record_step_completed(user=learner, page=step)
     page.goto(last_lesson.url)

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from courses.demo.loader import COURSE_FILE, read_course
+from courses.demo.loader import COURSE_FILE, SCENARIO_FILE, read_course
 from quizzes.demo import QUIZZES_FILE, read_quizzes
 
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -243,10 +243,13 @@ def test_the_typography_check_catches_each_fault():
     assert typography_faults("Pourquoi\u202f? Ainsi\u00a0: «\u00a0bien\u00a0» 12\u00a0% de 12\u202f000") == []
 
 
-@pytest.mark.parametrize("path", [COURSE_FILE, QUIZZES_FILE], ids=["course", "quizzes"])
+@pytest.mark.parametrize(
+    "path", [COURSE_FILE, QUIZZES_FILE, SCENARIO_FILE], ids=["course", "quizzes", "crisis-room"]
+)
 def test_french_typography_holds(path):
     data = json.loads(path.read_text(encoding="utf-8"))
     faults = {text: typography_faults(text) for text in strings(data) if typography_faults(text)}
+    assert len(list(strings(data))) > 20  # the rule reads the file's text
     assert not faults, list(faults.items())[:5]
 
 

@@ -1,11 +1,14 @@
 """The French demo course: loaded by `make run`, idempotent, complete."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from wagtail.models import Page
 
 from courses.models import CoursePage, LessonPage, ModulePage
+from courses.scenarios import ScenarioAction, ScenarioPage, ScenarioRun
 from learners.assignments import assignment_status
 from learners.demo import DEMO_ACCOUNTS, DEMO_LEARNERS, MANAGER
 from learners.models import (
@@ -31,7 +34,7 @@ def load(**options):
 def every_row():
     """Every row the demo writes, as stored (pages and their revisions counted)."""
     tables = [User, Organisation, Team, Membership, Assignment, Enrollment, ModuleProgress, StepProgress, Attempt,
-              Answer, Certificate]
+              Answer, Certificate, ScenarioRun, ScenarioAction]
     rows = {model.__name__: list(model.objects.order_by("pk").values()) for model in tables}
     rows["pages"] = Page.objects.count()
     rows["revisions"] = sum(p.revisions.count() for p in Page.objects.all())
@@ -183,6 +186,16 @@ def test_the_demo_organisation_gives_its_manager_two_teams_of_learners_at_every_
     )
     assert failed_crisis.values("user").distinct().count() >= 2
     assert all(attempt.percent < attempt.quiz.pass_mark for attempt in failed_crisis)
+    # whoever finished the crisis module played its crisis room: one run each, scored once,
+    # the expert's path for some, a path of mistakes for others
+    crisis_room = ScenarioPage.objects.descendant_of(demo_course).get()
+    finished = [learner for learner in DEMO_LEARNERS if learner.modules_done >= 4]
+    runs = ScenarioRun.objects.filter(scenario=crisis_room)
+    assert sorted(runs.values_list("user__email", flat=True)) == sorted(learner.email for learner in finished)
+    assert all(run.status == ScenarioRun.Status.SCORED and run.score_count == 1 for run in runs)
+    assert len(set(runs.values_list("percent", flat=True))) == 2 and 100 in runs.values_list("percent", flat=True)
+    assert StepProgress.objects.filter(step=crisis_room, status=StepProgress.Status.COMPLETED).count() == len(finished)
+    assert not runs.filter(started_at__gte=timezone.now() - timedelta(days=1)).exists()  # backdated
     # progress was built through the services: rollups agree with the step rows
     for enrolment in Enrollment.objects.filter(user__in=fictional):
         done = StepProgress.objects.filter(user=enrolment.user, status=StepProgress.Status.COMPLETED).count()

@@ -1,4 +1,5 @@
-"""Loads the French demo course from `course_fr.json` into the page tree.
+"""Loads the French demo course from `course_fr.json` into the page tree, and the crisis
+module's crisis room from `scenario_fr.json`.
 
 The JSON is an authoring format, independent of how blocks store their values; this
 module translates it. Loading is idempotent: pages are found by slug under their parent
@@ -7,16 +8,19 @@ and only get a new published revision when their content changed."""
 import json
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from wagtail.blocks import StreamValue
 from wagtail.fields import StreamField
 
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
+from courses.scenarios import ScenarioPage
 from home.models import HomePage
 from home.sanitize import clean_plain_text, clean_rich_text
 
 DEMO_DIR = Path(__file__).resolve().parent
 COURSE_FILE = DEMO_DIR / "course_fr.json"
+SCENARIO_FILE = DEMO_DIR / "scenario_fr.json"
 CATALOGUE_SLUG = "formations"
 
 RICH_TEXT_KEYS = {"body", "context", "instructions", "takeaway"}
@@ -26,10 +30,17 @@ def read_course(path=COURSE_FILE):
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+def read_scenario(path=SCENARIO_FILE):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 @transaction.atomic
-def load_course(data):
-    """Create or update the catalogue, the course, its modules and lessons. Returns
-    (course page, number of pages created, number of pages updated)."""
+def load_course(data, scenario=None):
+    """Create or update the catalogue, the course, its modules and lessons, and the
+    crisis room `scenario` (the demo's by default) in its module, after the lessons.
+    Returns (course page, number of pages created, number of pages updated). A scenario
+    the admin would refuse raises ValidationError and nothing is written."""
+    scenario = read_scenario() if scenario is None else scenario
     counts = {"created": 0, "updated": 0}
     home = HomePage.objects.get()
     catalogue = upsert_child(
@@ -53,8 +64,9 @@ def load_course(data):
         level=meta["level"],
         search_description=meta.get("search_description", ""),
     )
+    modules = {}
     for module_data in data["modules"]:
-        module = upsert_child(
+        module = modules[module_data["slug"]] = upsert_child(
             course,
             ModulePage,
             counts,
@@ -75,7 +87,102 @@ def load_course(data):
                 estimated_minutes=lesson_data["estimated_minutes"],
                 body=[lesson_block(block) for block in lesson_data["body"]],
             )
+    if scenario:
+        load_scenario(modules[scenario["module"]], scenario, counts)
     return course, counts["created"], counts["updated"]
+
+
+# --- The crisis room ------------------------------------------------------------------------
+
+
+def scenario_fields(data):
+    """The ScenarioPage fields of an authoring-format scenario. Block ids are the
+    authored keys, so the feed items and actions keep the same ids from load to load."""
+    return {
+        "title": data["title"],
+        "intro": clean_rich_text(data["intro"]),
+        "organisation": data["organisation"],
+        "organisation_description": data.get("organisation_description", ""),
+        "clock_speed": data["clock_speed"],
+        "time_limit_minutes": data["time_limit_minutes"],
+        "pause_policy": data["pause_policy"],
+        "estimated_minutes": data["estimated_minutes"],
+        "moments": [moment_block(moment) for moment in data["moments"]],
+        "axes": [
+            {"type": "axis", "id": f"axe-{axis['key']}", "value": {
+                "key": axis["key"], "label": axis["label"], "kind": axis["kind"], "max": axis["max"],
+                "target": axis.get("target"), "zero_at": axis.get("zero_at"),
+                "description": axis.get("description", ""),
+            }}
+            for axis in data["axes"]
+        ],
+        "expert_summary": clean_rich_text(data.get("expert_summary", "")),
+    }
+
+
+def moment_block(moment):
+    key = moment["key"]
+    items = [
+        {"type": "item", "id": item["id"], "value": {
+            "kind": item["kind"], "author": item["author"], "text": item["text"], "at": item.get("at", 0),
+            "reactions": item.get("reactions", 0), "reactions_per_minute": item.get("reactions_per_minute", 0),
+            "shares": item.get("shares", 0), "shares_per_minute": item.get("shares_per_minute", 0),
+        }}
+        for item in moment["items"]
+    ]
+    actions = [
+        {"type": "item", "id": action["id"], "value": {
+            "kind": action["kind"], "label": action["label"], "escalate_to": action.get("escalate_to", ""),
+            "limit": action.get("limit"), "next": action.get("next", ""),
+            "points": [
+                {"type": "item", "id": f"{action['id']}-{axis}", "value": {"axis": axis, "points": points}}
+                for axis, points in action.get("points", {}).items()
+            ],
+            "expert": action.get("expert", False), "comment": action.get("comment", ""),
+        }}
+        for action in moment["actions"]
+    ]
+    return {"type": "moment", "id": f"moment-{key}", "value": {
+        "key": key, "title": moment["title"], "situation": moment.get("situation", ""),
+        "timeout": moment.get("timeout"), "on_timeout": moment.get("on_timeout", ""),
+        "pause_allowed": moment.get("pause_allowed", False), "items": items, "actions": actions,
+    }}
+
+
+def check_scenario(fields):
+    """Refuse, as the admin would, a scenario that cannot be played: each field
+    validated (its validators, its choices; each StreamField's blocks as the admin form
+    cleans them), then the page's own checks."""
+    page = ScenarioPage(slug="verification", **fields)
+    errors = []
+    for name in fields:
+        field = ScenarioPage._meta.get_field(name)
+        try:
+            if isinstance(field, StreamField):
+                field.stream_block.clean(getattr(page, name))
+            else:
+                field.clean(getattr(page, name), page)
+        except ValidationError as error:
+            errors.append(f"{name} : {' '.join(error.messages)}")
+    if not errors:
+        try:
+            page.clean()
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise ValidationError(f"La salle de crise « {fields['title']} » ne peut pas être jouée : {' ; '.join(errors)}")
+
+
+def load_scenario(module, data, counts):
+    """The crisis room of `module`, checked, created or brought up to date, and placed
+    right after the module's last lesson (before its quiz)."""
+    fields = scenario_fields(data)
+    check_scenario(fields)
+    scenario = upsert_child(module, ScenarioPage, counts, slug=data["slug"], **fields)
+    last_lesson = LessonPage.objects.child_of(module).order_by("-path").first()
+    if last_lesson is not None and scenario.get_prev_sibling() != last_lesson:
+        scenario.move(last_lesson, pos="right")
+    return scenario
 
 
 def objectives(items):

@@ -1,7 +1,8 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from courses.demo.loader import COURSE_FILE, load_course, read_course
+from courses.demo.loader import COURSE_FILE, SCENARIO_FILE, load_course, read_course, read_scenario
 from learners.demo import ORGANISATION_NAME, ORGANISATION_SLUG, create_demo_accounts, create_demo_organisation
 from quizzes.demo import load_quizzes, read_quizzes
 
@@ -11,6 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(COURSE_FILE), help="Fichier JSON de la formation.")
+        parser.add_argument(
+            "--scenario-file", default=str(SCENARIO_FILE), help="Fichier JSON de la salle de crise du module de crise."
+        )
         parser.add_argument(
             "--accounts",
             action="store_true",
@@ -25,9 +29,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             data = read_course(options["file"])
+            scenario = read_scenario(options["scenario_file"])
         except (OSError, ValueError) as error:
-            raise CommandError(f"Impossible de lire {options['file']} : {error}") from error
-        course, created, updated = load_course(data)
+            raise CommandError(f"Impossible de lire la formation : {error}") from error
+        try:
+            course, created, updated = load_course(data, scenario)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         quiz_counts = load_quizzes(course, read_quizzes())
         created += quiz_counts["created"]
         updated += quiz_counts["updated"]
