@@ -8,6 +8,7 @@ class HomeConfig(AppConfig):
     verbose_name = _("Accueil")
 
     def ready(self):
+        from home import checks  # noqa: F401  registers the system checks
         from home.converters import IdConverter
 
         # `<id:…>` in every app's URLs: a database id that always fits 64 bits.
