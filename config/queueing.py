@@ -15,11 +15,21 @@ import logging
 from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-__all__ = ["BrokerUnavailable", "TRANSIENT_DATABASE_ERRORS", "enqueue_on_commit", "send_task"]
+__all__ = ["BrokerUnavailable", "TRANSIENT_DATABASE_ERRORS", "durable", "enqueue_on_commit", "send_task"]
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def durable(**overrides):
+    """The options of a task whose message must not be lost once sent: acknowledged only
+    when done (a worker killed mid-task hands it to another), retried with backoff on
+    transient database errors. Such a task must be idempotent."""
+    return {
+        "acks_late": True, "reject_on_worker_lost": True, "autoretry_for": TRANSIENT_DATABASE_ERRORS,
+        "retry_backoff": True, "retry_backoff_max": 60, "max_retries": 8, **overrides,
+    }
 
 
 def send_task(task, *args, **options):

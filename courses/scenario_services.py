@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from config.queueing import enqueue_on_commit
 from courses import scenario_engine as engine
 from courses.scenarios import ScenarioAction, ScenarioRun
 from learners import progress
@@ -175,17 +175,15 @@ def finish(run, state):
     run.ended_scenario_seconds = state.ended_at
     run.paused_at = None
     run.save(update_fields=["status", "ended_at", "end_reason", "ended_scenario_seconds", "paused_at"])
-    run_id = run.pk
-    transaction.on_commit(lambda: queue_scoring(run_id))
+    queue_scoring(run.pk)
 
 
 def queue_scoring(run_id):
+    """Send the run's scoring once the current transaction commits; a broker that is away
+    is logged, and the sweep sends it again (config.queueing)."""
     from courses.tasks import score_scenario_run
 
-    try:
-        score_scenario_run.delay(run_id)
-    except BrokerUnavailable:  # the sweep queues it again
-        logger.exception("Could not queue the scoring of scenario run %s; the sweep will retry", run_id)
+    enqueue_on_commit(score_scenario_run, run_id)
 
 
 def score_run(run_id):

@@ -1,21 +1,14 @@
 """Celery tasks of the courses app: thin wrappers, ids in, a service does the work."""
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
+from config.queueing import TRANSIENT_DATABASE_ERRORS, durable
 from courses import scenario_services
-
-TRANSIENT_DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 @shared_task(
     name="courses.tasks.score_scenario_run",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=8,
+    **durable(),
 )
 def score_scenario_run(run_id):
     """Score one ended crisis-room run. Safe to run twice: the second run does nothing."""

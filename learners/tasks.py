@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from config.queueing import TRANSIENT_DATABASE_ERRORS
+from config.queueing import durable
 from courses.models import CoursePage
 from learners import content_changes, progress, reminders
 
@@ -12,11 +12,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(
     name="learners.tasks.recount_course_progress",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    retry_backoff=True,
-    max_retries=5,
+    **durable(max_retries=5, retry_backoff_max=600),  # 600 s: Celery's default
 )
 def recount_course_progress(course_id):
     """Recount every enrolment of a course whose steps changed. Idempotent."""
@@ -29,11 +25,7 @@ def recount_course_progress(course_id):
 
 @shared_task(
     name="learners.tasks.send_due_reminders",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    retry_backoff=True,
-    max_retries=5,
+    **durable(max_retries=5, retry_backoff_max=600),  # 600 s: Celery's default
 )
 def send_due_reminders():
     """Beat's daily run (08:00 Europe/Paris). Safe to run twice, or twice at once: one
@@ -45,11 +37,7 @@ def send_due_reminders():
 
 @shared_task(
     name="learners.tasks.build_export",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    retry_backoff=True,
-    max_retries=5,
+    **durable(max_retries=5, retry_backoff_max=600),  # 600 s: Celery's default
 )
 def build_export(export_id):
     """Write the file of a manager's large export (learners.exports). Idempotent."""

@@ -2,18 +2,13 @@
 
 from celery import shared_task
 
-from config.queueing import TRANSIENT_DATABASE_ERRORS
+from config.queueing import TRANSIENT_DATABASE_ERRORS, durable
 from quizzes import services
 
 
 @shared_task(
     name="quizzes.tasks.grade_attempt",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=TRANSIENT_DATABASE_ERRORS,
-    retry_backoff=True,
-    retry_backoff_max=60,
-    max_retries=8,
+    **durable(),
 )
 def grade_attempt(attempt_id):
     """Grade one submitted attempt. Safe to run twice: the second run does nothing."""

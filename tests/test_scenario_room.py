@@ -198,9 +198,10 @@ def test_the_sweep_queues_again_a_scoring_left_undone(room, clock, django_captur
     act(room["client"], run, "emballement:direction", "emballement", 1)
     assert services.sweep_runs() == (0, 0)
     clock.advance(61)
-    with mock.patch("courses.tasks.score_scenario_run.delay") as delay:
-        assert services.sweep_runs() == (0, 1)
-    delay.assert_called_once_with(run.pk)
+    with mock.patch("courses.tasks.score_scenario_run.apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.sweep_runs() == (0, 1)
+    send.assert_called_once_with((run.pk,))
 
 
 def test_pause_only_where_the_trainer_allows_and_no_action_while_paused(room, clock):
