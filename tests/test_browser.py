@@ -13,29 +13,11 @@ from learners import progress
 from learners.models import Certificate, User
 from quizzes.models import QuizPage
 from tests.factories import make_user, pass_quiz
+from tests.keyboard import press_enter_and_wait, tab_to, tab_to_text
 from tests.scenario_factories import play_expert_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PASSWORD = "un-mot-de-passe-solide"
-
-
-def tab_to(page, matches, limit=120):
-    """Press Tab until the focused element satisfies `matches` (a JS predicate on `el`)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"(el => {matches})(document.activeElement)"):
-            return
-    pytest.fail(f"Tab never reached an element where {matches}")
-
-
-def tab_to_text(page, text):
-    tab_to(page, f"el.textContent.trim().startsWith({text!r})")
-
-
-def press_enter_and_wait(page):
-    """Press Enter on the focused link or button and wait for the page it leads to."""
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
 
 
 def progress_value(page):

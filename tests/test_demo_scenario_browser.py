@@ -9,15 +9,8 @@ from courses.scenarios import ScenarioPage, ScenarioRun
 from learners import progress
 from learners.models import StepProgress
 from tests.factories import make_user
-from tests.test_scenario_browser import (  # noqa: F401  (clock is a fixture)
-    PASSWORD,
-    clock,
-    feed_ids,
-    log_in,
-    press_enter_and_wait,
-    tab_to,
-    tab_to_button,
-)
+from tests.keyboard import press_enter_and_wait, tab_to, tab_to_button
+from tests.test_scenario_browser import PASSWORD, clock, feed_ids, log_in  # noqa: F401  (clock is a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

@@ -11,28 +11,11 @@ from courses.models import ModulePage
 from courses.scenarios import ScenarioRun
 from learners import progress
 from tests.factories import make_course_with, make_user
+from tests.keyboard import press_enter_and_wait, tab_to, tab_to_button
 from tests.scenario_factories import FrozenClock, make_scenario
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PASSWORD = "un-mot-de-passe-solide"
-
-
-def tab_to(page, matches, limit=120):
-    """Press Tab until the focused element satisfies `matches` (a JS predicate on `el`)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"(el => {matches})(document.activeElement)"):
-            return
-    pytest.fail(f"Tab never reached an element where {matches}")
-
-
-def tab_to_button(page, text):
-    tab_to(page, f"el.tagName === 'BUTTON' && el.textContent.trim() === {text!r}")
-
-
-def press_enter_and_wait(page):
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
 
 
 @pytest.fixture
