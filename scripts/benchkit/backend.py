@@ -304,7 +304,8 @@ def queue_names(app):
     """Every queue a task can be sent to (the default one, the declared ones, the routed
     ones): the bench's one worker takes them all."""
     names = {app.conf.task_default_queue}
-    names |= {queue.name for queue in app.conf.task_queues or ()}
+    # task_queues holds kombu Queues, or (as config.settings has it) a dict keyed by name
+    names |= {getattr(queue, "name", queue) for queue in app.conf.task_queues or ()}
     routes = app.conf.task_routes or {}
     for table in routes if isinstance(routes, (list, tuple)) else [routes]:
         if isinstance(table, dict):
