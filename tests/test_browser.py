@@ -13,6 +13,7 @@ from learners import progress
 from learners.models import Certificate, User
 from quizzes.models import QuizPage
 from tests.factories import make_user, pass_quiz
+from tests.accessibility import Audit
 from tests.keyboard import press_enter_and_wait, tab_to, tab_to_text
 from tests.scenario_factories import play_expert_path
 
@@ -250,8 +251,6 @@ def test_a_learner_fails_then_passes_a_demo_quiz_with_the_keyboard(
 def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_course, screenshot):
     """axe-core (the engine behind most accessibility audits) on every kind of page a
     learner meets, logged out and in, including a quiz being taken and its result."""
-    from axe_playwright_python.sync_playwright import Axe
-
     from quizzes import services
     from quizzes.models import QuizPage
 
@@ -265,19 +264,11 @@ def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_c
     pages = ["/", demo_course.url, "/comptes/connexion/", "/comptes/inscription/", "/verifier-un-certificat/"]
     logged_in = [outline.steps[0].url, outline.modules[0].page.url, quiz.url, f"/quiz/tentatives/{attempt.pk}/",
                  "/comptes/mon-espace/", "/comptes/profil/"]
-    axe = Axe()
-    problems = {}
-
-    def audit(url):
-        page.goto(url)
-        results = axe.run(page)
-        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        if serious:
-            problems[url] = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+    audit = Audit(page)
 
     # the audit itself works: it flags an unlabelled field on a page without a language
     page.set_content("<html><body><input type='text'></body></html>")
-    assert {v["id"] for v in axe.run(page).response["violations"]} >= {"label", "html-has-lang"}
+    assert {v["id"] for v in audit.axe.run(page).response["violations"]} >= {"label", "html-has-lang"}
 
     for url in pages:
         audit(url)
@@ -292,4 +283,4 @@ def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_c
     services.grade_attempt(attempt.pk)
     audit(f"/quiz/tentatives/{attempt.pk}/resultat/")
 
-    assert problems == {}
+    assert audit.problems == {}

@@ -11,6 +11,7 @@ from courses.models import ModulePage
 from courses.scenarios import ScenarioRun
 from learners import progress
 from tests.factories import make_course_with, make_user
+from tests.accessibility import Audit
 from tests.keyboard import press_enter_and_wait, tab_to, tab_to_button
 from tests.scenario_factories import FrozenClock, make_scenario
 
@@ -100,8 +101,6 @@ def test_a_learner_plays_the_crisis_with_the_keyboard_reloads_and_reads_the_debr
 
 
 def test_the_crisis_room_has_no_serious_accessibility_violations(browser_page, crisis, clock):
-    from axe_playwright_python.sync_playwright import Axe
-
     from courses import scenario_services as services
 
     scenario, learner = crisis
@@ -109,15 +108,7 @@ def test_the_crisis_room_has_no_serious_accessibility_violations(browser_page, c
     log_in(page)
     run = services.start_run(user=learner, scenario=scenario)
     clock.advance(13)
-    axe = Axe()
-    problems = {}
-
-    def audit(url):
-        page.goto(url)
-        results = axe.run(page)
-        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        if serious:
-            problems[url] = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in serious]
+    audit = Audit(page)
 
     audit(scenario.url)
     audit(f"/salle-de-crise/parties/{run.pk}/")
@@ -127,4 +118,4 @@ def test_the_crisis_room_has_no_serious_accessibility_violations(browser_page, c
     services.act(user=learner, run_id=run.pk, choice_id="dialogue:service-client", branch="dialogue", sequence=1)
     services.score_run(run.pk)
     audit(f"/salle-de-crise/parties/{run.pk}/bilan/")
-    assert problems == {}
+    assert audit.problems == {}
