@@ -354,13 +354,75 @@ def recount_course(course, force=False):
         if previous is not None:
             before = dict(previous.modules)
             changed_modules = {module_id for module_id, steps in shape if before.get(str(module_id)) != sorted(steps)}
-        write_rollups(outline, changed_modules=changed_modules)
+        if not (previous is not None and add_new_steps(outline, previous, changed_modules)):
+            write_rollups(outline, changed_modules=changed_modules)
         RecountedOutline.objects.bulk_create(
             [RecountedOutline(course_id=course.pk, digest=digest, recounted_at=timezone.now(),
-                              modules={str(module_id): sorted(steps) for module_id, steps in shape})],
-            update_conflicts=True, unique_fields=["course_id"], update_fields=["digest", "modules", "recounted_at"],
+                              modules={str(module_id): sorted(steps) for module_id, steps in shape},
+                              steps=[step.pk for step in outline.steps])],
+            update_conflicts=True, unique_fields=["course_id"],
+            update_fields=["digest", "modules", "steps", "recounted_at"],
         )
     return count
+
+
+def add_new_steps(outline, previous, changed_modules):
+    """The recount of the most common publish, in place: when the outline differs from
+    the `previous` one (a RecountedOutline) only by new steps, each learner's completed
+    steps stay what they were, so the rollups follow without reading step progress:
+
+    - the enrolment: the new total and percent; no longer complete; the resume step is
+      the first new step for those whose resume step came after it (or who had none);
+    - the rows of the changed modules: their new totals (new modules: rows at zero).
+
+    Returns False, having written nothing, when that does not hold: a step removed or
+    moved, or a new step someone has completed already (a lesson unpublished, completed
+    through a link kept, then published again); `write_rollups` then recounts it all."""
+    ids = [step.pk for step in outline.steps]
+    known = set(previous.steps)
+    if not known or [pk for pk in ids if pk in known] != previous.steps:
+        return False
+    new = [pk for pk in ids if pk not in known]
+    before = {int(module_id): set(steps) for module_id, steps in previous.modules.items()}
+    for module in outline.modules:
+        kept = {step.pk for step in module.steps} & known
+        if kept != before.pop(module.page.pk, set()):
+            return False  # a step moved to another module
+    if not new or before or StepProgress.objects.filter(course_id=outline.course.pk, step_id__in=new, status=COMPLETED).exists():
+        return False  # a module gone (with no step: nothing else shows it), or progress on a new step
+    first_new = ids.index(new[0])
+    resume_kept = ids[:first_new]
+    course_id, total = outline.course.pk, len(ids)
+    placeholders = ", ".join(["%s"] * len(resume_kept)) or "NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE learners_enrollment SET total_steps = %s, percent = (100 * completed_steps) / %s, "
+            "completed_at = NULL, "
+            f"resume_step_id = CASE WHEN resume_step_id IN ({placeholders}) THEN resume_step_id ELSE %s END "
+            "WHERE course_id = %s",
+            [total, total, *resume_kept, new[0], course_id],
+        )
+        known_modules = {int(module_id) for module_id in previous.modules}
+        changed = [(module.page.pk, len(module.steps)) for module in outline.modules if module.page.pk in changed_modules]
+        moved = [row for row in changed if row[0] in known_modules]
+        if moved:
+            cursor.execute(
+                "UPDATE learners_moduleprogress SET total_steps = CASE module_id "
+                + " ".join("WHEN %s THEN %s" for _ in moved) + " END "
+                "WHERE module_id IN (" + ", ".join(["%s"] * len(moved)) + ") "
+                "AND enrollment_id IN (SELECT id FROM learners_enrollment WHERE course_id = %s)",
+                [*(value for row in moved for value in row), *(module_id for module_id, _total in moved), course_id],
+            )
+        added = [row for row in changed if row[0] not in known_modules]
+        if added:
+            cursor.execute(
+                "INSERT INTO learners_moduleprogress (enrollment_id, module_id, completed_steps, total_steps) "
+                "SELECT e.id, m.column1, 0, m.column2 FROM learners_enrollment e "
+                f"CROSS JOIN (VALUES {', '.join(['(%s, %s)'] * len(added))}) AS m WHERE e.course_id = %s "
+                "ON CONFLICT (enrollment_id, module_id) DO NOTHING",
+                [*(value for row in added for value in row), course_id],
+            )
+    return True
 
 
 def outline_shape(outline):

@@ -1,7 +1,9 @@
 """The course-wide recount computed in SQL (learners.progress.write_rollups) against the
 rule for one learner written out in Python: the same rollups after steps are added,
-removed and moved, at 10 and at 500 learners; a constant number of queries; the
-certificates of learners a change completes issued once, even by two recounts at once."""
+removed and moved, at 10 and at 500 learners; new steps counted in place (without
+reading step progress) only when that gives the same rollups; a constant number of
+queries; the certificates of learners a change completes issued once, even by two
+recounts at once."""
 
 import random
 import threading
@@ -15,7 +17,7 @@ from courses.models import ModulePage
 from courses.selectors import course_outline
 from learners import progress
 from learners.models import Certificate, Enrollment, ModuleProgress, StepProgress, User
-from tests.factories import make_course_with, make_lesson, make_user
+from tests.factories import make_course_with, make_lesson, make_module, make_user
 
 pytestmark = pytest.mark.django_db
 COMPLETED = StepProgress.Status.COMPLETED
@@ -282,3 +284,73 @@ def test_a_recount_of_an_unchanged_outline_returns_at_once(django_assert_max_num
     steps[-1].move(steps[0], pos="left")
     assert progress.recount_course(course) == 30
     assert_rollups_follow_the_rule(course)
+
+
+def statements_reading_step_progress(queries):
+    return [query["sql"] for query in queries if "learners_stepprogress" in query["sql"]]
+
+
+@pytest.mark.parametrize("where", ["first", "middle", "last", "new module"])
+def test_new_steps_are_counted_in_place(where):
+    # given a recounted course whose learners stand at every point of it
+    rng = random.Random(11)
+    course = make_course_with(modules=3, lessons_per_module=3)
+    learners_with_random_progress(course, 40, rng)
+    progress.recount_course(course)
+    modules = [module.page for module in course_outline(course).modules]
+
+    # when steps nobody has completed are published
+    if where == "first":
+        first_step = course_outline(course).steps[0]
+        make_lesson(modules[0]).move(first_step, pos="left")
+    elif where == "middle":
+        make_lesson(modules[1])
+        make_lesson(modules[1])
+    elif where == "last":
+        make_lesson(modules[2])
+    else:
+        make_lesson(make_module(course))
+    with CaptureQueriesContext(connection) as queries:
+        assert progress.recount_course(course) == 40
+
+    # then the rollups follow the rule, and only the new steps' progress was read
+    stored = assert_rollups_follow_the_rule(course)
+    assert not any(rollups["complete"] for rollups in stored.values())
+    reads = statements_reading_step_progress(queries)
+    assert len(reads) == 1 and reads[0].rstrip().endswith("LIMIT 1"), reads  # does anyone have a new step?
+
+
+def test_a_new_step_someone_completed_already_is_recounted_in_full():
+    # given a course recounted after one of its lessons was unpublished…
+    rng = random.Random(12)
+    course = make_course_with(modules=2, lessons_per_module=3)
+    people = learners_with_random_progress(course, 30, rng)
+    lesson = course_outline(course).steps[2]
+    lesson.unpublish()
+    progress.recount_course(course)
+    # …and completed meanwhile by a few learners (through a link they kept)
+    StepProgress.objects.filter(step=lesson).delete()
+    add_random_progress(course, people[:10], [lesson], rng)
+
+    # when it is published again
+    lesson.save_revision().publish()
+    with CaptureQueriesContext(connection) as queries:
+        assert progress.recount_course(course) == 30
+
+    # then their completions count: the step progress was read in full
+    assert_rollups_follow_the_rule(course)
+    assert len(statements_reading_step_progress(queries)) > 1
+
+
+def test_steps_moved_as_well_as_added_are_recounted_in_full():
+    rng = random.Random(13)
+    course = make_course_with(modules=2, lessons_per_module=3)
+    learners_with_random_progress(course, 30, rng)
+    progress.recount_course(course)
+    first, second = [module.page for module in course_outline(course).modules]
+    make_lesson(first)
+    course_outline(course).steps[-1].move(first, pos="first-child")
+    with CaptureQueriesContext(connection) as queries:
+        progress.recount_course(course)
+    assert_rollups_follow_the_rule(course)
+    assert len(statements_reading_step_progress(queries)) > 1

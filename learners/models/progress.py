@@ -106,12 +106,14 @@ class RecountedOutline(models.Model):
     """The outline (live modules and their live steps, in order) that a course's
     enrolments were last recounted against: a recount finding the same outline (a
     lesson's text edited and republished) has nothing to change and returns at once, and
-    one finding some modules unchanged leaves their rows alone. Every other change of the
+    one finding some modules unchanged leaves their rows alone, and one finding only new
+    steps that nobody has completed moves the totals in place. Every other change of the
     rollups goes through the learner's own step."""
 
     course_id = models.BigIntegerField(unique=True)  # as PendingRecount: no foreign key
     digest = models.CharField(max_length=64)  # of the whole outline, in order
     modules = models.JSONField(default=dict)  # module id (text) -> its live step ids, sorted
+    steps = models.JSONField(default=list)  # the live step ids, in outline order (empty: not known)
     recounted_at = models.DateTimeField()
 
     class Meta:
