@@ -161,6 +161,21 @@ def memoised(key, compute, *, shared=False):
     return value
 
 
+def cached(key, compute):
+    """The value for `key` under the current token, from the content cache only (never
+    this process's memo, which keeps what every request shares): for values made per
+    viewer, which age out of the cache as it fills."""
+    token = current_token()
+    if token is None:
+        return compute()
+    cache_key = f"content:{token}:{key}"
+    value = content_cache().get(cache_key)
+    if value is None:
+        value = compute()
+        content_cache().set(cache_key, value, CACHE_TTL)
+    return value
+
+
 def connect():
     """Called once from CoursesConfig.ready()."""
     from wagtail.images import get_image_model

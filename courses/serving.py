@@ -8,6 +8,7 @@ hooks except the view-restriction check (the table holds no restricted page). An
 else (a page with view restrictions, an unknown or draft path, several sites) goes to
 Wagtail's view unchanged, which applies every rule itself."""
 
+import hashlib
 import re
 
 from django.conf import settings
@@ -61,11 +62,14 @@ def anonymous_page_key(request, page_id):
 
 
 def anonymous_response(request, html):
-    # One mask of the visitor's secret for the whole response (a new one per response).
-    body = html.replace("<@csrf>", get_token(request)) if "<@csrf>" in html else html
-    response = HttpResponse(body)
+    response = HttpResponse(with_csrf_token(request, html))
     patch_vary_headers(response, ["Cookie"])
     return response
+
+
+def with_csrf_token(request, html):
+    # One mask of the viewer's secret for the whole response (a new one per response).
+    return html.replace("<@csrf>", get_token(request)) if "<@csrf>" in html else html
 
 
 def serve_page(request, table, page_id):
@@ -250,13 +254,22 @@ class ShellEnrollment:
         self.course = course
 
 
+def keeps_learner_pages(request):
+    """Whether this request's page can come from what was kept: a learner's plain GET
+    (no query string, no message to show, no administrator's toolbar)."""
+    return (request.method == "GET" and not request.GET and request.user.is_authenticated
+            and not request.session.get("can_access_admin") and not len(get_messages(request)))
+
+
+def menu_shape(request):
+    """What the site's menu shows of the viewer beyond the pages: an organisation link."""
+    return "m" if request.session.get("manages_organisation") else "-"
+
+
 def shell_key(request, page, access, shape):
     """The shell's key for this request, or None when the page must be rendered whole.
     `shape`: what else of the learner the page's template shows, as text."""
-    if request.method != "GET" or request.GET or not request.user.is_authenticated:
-        return None
-    session = request.session
-    if session.get("can_access_admin") or len(get_messages(request)):
+    if not keeps_learner_pages(request):
         return None
     enrollment = access.enrollment
     return ":".join((
@@ -265,7 +278,7 @@ def shell_key(request, page, access, shape):
         translation.get_language(),
         f"{enrollment.total_steps}" if enrollment is not None else "not-enrolled",
         shape,
-        "m" if session.get("manages_organisation") else "-",
+        menu_shape(request),
     ))
 
 
@@ -343,3 +356,26 @@ def fill_shell(request, shell, page, module_outline, access):
         return f" outline__step--{state}" if slot == "c" else fragment[state]
 
     return SHELL_MARKER.sub(apply, shell)
+
+
+# --- A learner's page made of rows read for the request --------------------------------
+# A page such as the dashboard shows the published pages (under the token) and rows read
+# for the viewer, nothing else but their CSRF token and menu: the same rows give the same
+# page. It is rendered once per token, language, menu and rows, and kept in the content
+# cache (where per-viewer pages age out as it fills), keyed by a digest of those rows.
+
+
+def page_from_rows(request, name, rows, template, context_for):
+    """The response for `template` with the context `context_for()` builds from `rows`
+    (plain values: everything of the viewer the page shows)."""
+    if not keeps_learner_pages(request):
+        return TemplateResponse(request, template, context_for())
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+    key = f"{name}:{translation.get_language()}:{menu_shape(request)}:{digest}"
+
+    def render():
+        context = context_for()
+        context["csrf_token"] = mark_safe("<@csrf>")
+        return render_to_string(template, context, request=request)
+
+    return HttpResponse(with_csrf_token(request, publishing.cached(key, render)))

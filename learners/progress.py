@@ -18,6 +18,7 @@ from courses.models import CoursePage
 from courses.selectors import course_of, course_outline
 from learners import audit, certificates
 from learners.models import Certificate, Enrollment, RecountedOutline, StepProgress
+from learners.rawsql import column_converters, converted
 
 COMPLETED = StepProgress.Status.COMPLETED
 # A time report can never claim more than the time since the previous one, nor more
@@ -139,10 +140,7 @@ def enrollment_with_step_rows(*, user_id, course_id):
         cursor.execute(sql, [user_id, course_id])
         for row in cursor.fetchall():
             if enrollment is None:
-                values = list(row[: len(fields)])
-                for index, col, field_converters in converters:
-                    for convert in field_converters:
-                        values[index] = convert(values[index], col, connection)
+                values = converted(list(row[: len(fields)]), converters)
                 enrollment = Enrollment.from_db(connection.alias, [f.attname for f in fields], values)
             if row[-2] is not None:
                 rows.append((row[-2], row[-1]))
@@ -166,12 +164,7 @@ def _standing_sql():
             f"AND s.{quote('course_id')} = e.{quote('course_id')} "
             f"WHERE e.{quote('user_id')} = %s AND e.{quote('course_id')} = %s"
         )
-        converters = []
-        for index, f in enumerate(fields):
-            col = f.get_col(enrollments)
-            found = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
-            if found:
-                converters.append((index, col, found))
+        converters = column_converters(Enrollment, *(f.name for f in fields))
         _standing_sql_by_vendor[connection.vendor] = (sql, fields, converters)
     return _standing_sql_by_vendor[connection.vendor]
 

@@ -5,17 +5,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import Page
 
 from courses.models import CoursePage
+from courses.serving import page_from_rows
 from home.redirects import requested_next
 from home.views import refusal
 from learners import certificates, progress, two_factor
 from learners.forms import ProfileForm, SignupForm
 from learners.models import Certificate
-from learners.selectors import learner_dashboard
+from learners.selectors import dashboard_rows, learner_dashboard
 from learners.throttling import rate_limited
 
 
@@ -98,7 +100,12 @@ def record_time(request, page_id):
 
 @login_required
 def dashboard(request):
-    return render(request, "learners/dashboard.html", {"dashboard": learner_dashboard(request.user)})
+    user, today = request.user, timezone.localdate()
+    rows = dashboard_rows(user)
+    return page_from_rows(
+        request, "dashboard", (rows, user.first_name, user.email, today.isoformat()), "learners/dashboard.html",
+        lambda: {"dashboard": learner_dashboard(user, rows, today=today)},
+    )
 
 
 # --- Certificates ---------------------------------------------------------------------

@@ -41,9 +41,9 @@ def test_a_learner_s_lesson_course_and_dashboard_pages_run_at_most_six_queries(c
     # session, user, token, the enrolment with its progress rows (one query)
     assert len(warm_queries(client, lesson.url)) == 4
     assert len(warm_queries(client, demo_course.url)) == 4
-    # session, user, enrolments, module rollups, certificates, token (catalogue link)
+    # session, user, token, enrolments with their module rows, certificates
     dashboard = warm_queries(client, "/comptes/mon-espace/")
-    assert len(dashboard) == 6
+    assert len(dashboard) == 5
     assert not any("wagtailcore_grouppagepermission" in sql or "auth_permission" in sql for sql in dashboard)
 
 
@@ -263,3 +263,53 @@ def test_the_one_query_standing_reads_the_enrolment_as_the_orm_does(learner, dem
     assert read.enrolled_at.tzinfo is not None and read.completed_at is None
     assert sorted(rows) == sorted([(first.pk, "completed"), (second.pk, "viewed")])
     assert progress.enrollment_with_step_rows(user_id=learner.pk + 1000, course_id=demo_course.pk) == (None, [])
+
+
+def test_the_dashboard_kept_for_its_rows_follows_progress_publishing_and_the_viewer(client, learner, monkeypatch):
+    from courses import serving
+    from learners import progress
+    from learners.models import Assignment, Certificate, Organisation
+    from tests.factories import make_user
+
+    course = make_course_with(modules=2, lessons_per_module=2, title="Parler au nom de l'équipe")
+    steps = course_outline(course).steps
+    enrolled_client(client, learner, course)
+    other = client.__class__()
+    enrolled_client(other, make_user(first_name="Inès", last_name="Roy"), course)
+    url = "/comptes/mon-espace/"
+
+    def page(viewer):
+        return CSRF_VALUE.sub(r"\1x", viewer.get(url).content.decode())
+
+    def rendered_whole(viewer):
+        with monkeypatch.context() as patch:
+            patch.setattr(serving, "keeps_learner_pages", lambda request: False)
+            return page(viewer)
+
+    # the page kept is the page rendered whole, for each viewer, and never another's
+    mine, theirs = page(client), page(other)
+    assert page(client) == mine == rendered_whole(client) and page(other) == theirs == rendered_whole(other)
+    assert "Bonjour Camille" in mine and "Inès" not in mine and "Bonjour Inès" in theirs
+
+    # a step completed, a due date given, a publish: each shows on the next request
+    progress.record_step_completed(user=learner, page=steps[0])
+    assert "25 % — 1 sur 4 étapes" in page(client) and "0 % — 0 sur 4 étapes" in page(other)
+    organisation = Organisation.objects.create(name="Les Tilleuls", slug="les-tilleuls")
+    Assignment.objects.create(organisation=organisation, user=learner, course=course)
+    assert "Formation affectée, sans échéance." in page(client)
+    course.title = "Parler au nom de l'organisation"
+    course.save_revision().publish()
+    assert "Parler au nom de l&#x27;organisation" in page(client)
+    for step in steps[1:]:
+        progress.record_step_completed(user=learner, page=step)
+    certificate = Certificate.objects.get(user=learner)
+    assert certificate.code in page(client) and "révoqué" not in page(client)
+    Certificate.objects.filter(pk=certificate.pk).update(revoked_at=certificate.issued_at)
+    assert "(révoqué)" in page(client)
+    assert page(client) == rendered_whole(client)
+
+    # the CSRF token written in is one the check accepts
+    strict = client.__class__(enforce_csrf_checks=True)
+    strict.force_login(learner)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', strict.get(url).content.decode())[1]
+    assert strict.post("/comptes/deconnexion/", {"csrfmiddlewaretoken": token}).status_code == 302

@@ -1,0 +1,26 @@
+"""Rows read with hand-written SQL, converted as the ORM converts them: for the reads made
+on every page a learner opens, whose SQL is written once rather than compiled per request."""
+
+from django.db import connection
+
+
+def column_converters(model, *names):
+    """[(index, column, converters)] for the fields `names` of `model` read in that order:
+    what the ORM applies to each column of this database (datetimes on SQLite, for
+    instance), for the columns that need it."""
+    found = []
+    for index, name in enumerate(names):
+        field = model._meta.get_field(name)
+        column = field.get_col(model._meta.db_table)
+        converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        if converters:
+            found.append((index, column, converters))
+    return found
+
+
+def converted(values, converters, offset=0):
+    """`values` (a list, changed in place from `offset` on) as the ORM would give them."""
+    for index, column, field_converters in converters:
+        for convert in field_converters:
+            values[offset + index] = convert(values[offset + index], column, connection)
+    return values
