@@ -1,11 +1,18 @@
 """Reads for quizzes, with a fixed number of queries whatever the number of questions."""
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import mark_safe
 
+from courses import publishing
 from quizzes.models import Attempt, Question
 
 
@@ -95,6 +102,26 @@ class AskedQuestion:
     @property
     def rank_choices(self):
         return range(1, len(self.options) + 1)
+
+
+def with_html(asked):
+    """`asked` (AskedQuestion items), each given `.html`: the question as the learner sees
+    it, rendered once per question version, language and everything the item holds (the
+    options' order, what was typed, the error), then kept in the content cache: a
+    question shows the same for every attempt that asks it the same way."""
+    language = translation.get_language()
+    computations = {}
+    for item in asked:
+        question = item.question
+        shown = [(name.name, getattr(item, name.name)) for name in dataclass_fields(item)
+                 if name.name not in ("question", "options")]
+        signature = (question.pk, question.updated_at.isoformat(), [option.pk for option in item.options], shown)
+        item.key = f"question:{language}:{hashlib.sha256(repr(signature).encode()).hexdigest()}"
+        computations[item.key] = partial(render_to_string, "quizzes/includes/asked_question.html", {"item": item})
+    html = publishing.cached_many(computations)
+    for item in asked:
+        item.html = mark_safe(html[item.key])
+    return asked
 
 
 def asked_questions(attempt, values=None, errors=None):

@@ -11,7 +11,7 @@ from home.views import refusal
 from learners import progress
 from quizzes import services
 from quizzes.models import Attempt, QuizPage
-from quizzes.selectors import asked_questions, attempt_corrections, quiz_overview
+from quizzes.selectors import asked_questions, attempt_corrections, quiz_overview, with_html
 
 
 @login_required
@@ -54,7 +54,7 @@ def render_attempt(request, attempt, values=None, errors=None, status=200):
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
-        "asked": asked_questions(attempt, values, errors),
+        "asked": with_html(asked_questions(attempt, values, errors)),
         "errors": errors or {},
     }
     return render(request, "quizzes/attempt.html", context, status=status)

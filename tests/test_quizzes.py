@@ -314,13 +314,13 @@ def test_a_quiz_of_a_course_one_is_not_enrolled_in_cannot_be_started(client):
 # --- Query budgets -----------------------------------------------------------------
 
 
-# Warm: session, user, attempt, the questions' stamps (quizzes.selectors.load_questions)
-# and the quiz's page. Submitting: the same reads, then one UPDATE and one INSERT (and
-# the savepoint pair of the test's transaction). Grading: 3 reads, the course and the
+# Warm: session, user, attempt, the content token (the quiz's page is kept per token) and
+# the questions' stamps (quizzes.selectors.load_questions). Submitting: the same reads,
+# then one UPDATE and one INSERT (and the savepoint pair of the test's transaction). Grading: 3 reads, the course and the
 # content token (its outline is kept per token: courses.publishing), 2 writes, the
 # progress door (lock, completed steps, the quiz's rule, the step row, the enrolment and
 # module rollups), savepoints.
-QUERY_BUDGETS = {"take": 5, "send": 8, "grade": 19, "result": 9}
+QUERY_BUDGETS = {"take": 5, "send": 9, "grade": 19, "result": 8}
 
 
 def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_questions(client, learner):
@@ -342,18 +342,19 @@ def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_que
             assert submit(client, attempt, raw).status_code == 302
         with CaptureQueriesContext(connection) as grade:
             assert services.grade_attempt(attempt.pk)
+        counts[size] = {"cold": len(cold), "take": len(take), "send": len(send), "grade": len(grade)}
+        client.get(f"/quiz/tentatives/{attempt.pk}/resultat/")  # the quiz's address, once per token
         with CaptureQueriesContext(connection) as result:
             client.get(f"/quiz/tentatives/{attempt.pk}/resultat/")
-        counts[size] = {"cold": len(cold), "take": len(take), "send": len(send), "grade": len(grade),
-                        "result": len(result)}
+        counts[size]["result"] = len(result)
         assert Attempt.objects.get(pk=attempt.pk).percent == 100
     cold = {size: counts[size].pop("cold") for size in counts}
     assert counts[10] == counts[50], counts
     assert counts[50] == QUERY_BUDGETS, counts
     # read afresh: the warm page, then 1 query per type and 1 per relation (7 types, 4
-    # with options), plus the content types the first time, plus 3 for the course's pages,
-    # read once per content token (courses.publishing)
-    assert all(count <= QUERY_BUDGETS["take"] + 7 + 4 + 1 + 3 for count in cold.values()), cold
+    # with options), plus the content types the first time, plus 3 for the course's pages
+    # and 2 for the quiz's, read once per content token (courses.publishing)
+    assert all(count <= QUERY_BUDGETS["take"] + 7 + 4 + 1 + 3 + 2 for count in cold.values()), cold
 
 
 def test_a_question_whose_option_changed_is_graded_as_it_now_is_by_a_process_that_read_it_before(quiz_setup):
@@ -373,6 +374,36 @@ def test_a_question_whose_option_changed_is_graded_as_it_now_is_by_a_process_tha
     loaded = load_questions([question.pk])[0]
     assert loaded.grade(wrong.pk).score == loaded.max_score
     assert loaded.grade(right.pk).score == 0
+
+
+def test_a_question_kept_as_html_shows_its_last_edit_and_what_each_learner_typed(quiz_setup):
+    """The attempt page keeps each question's HTML per version and what the item holds
+    (quizzes.selectors.with_html): an edit shows on the next request, a draft shows
+    only to its learner."""
+    from quizzes.models import SingleChoiceQuestion
+
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    question = SingleChoiceQuestion.objects.filter(pk__in=quiz.question_ids()).first()
+    option = question.choices.first()
+    url = f"/quiz/tentatives/{attempt.pk}/"
+    assert option.text in client.get(url).content.decode()
+
+    # an option edited on its own (it touches its question)
+    option.text = "Signaler le message et garder une capture"
+    option.save()
+    assert "Signaler le message et garder une capture" in client.get(url).content.decode()
+
+    # a draft: checked for its learner, not for another who is asked the same
+    chosen = f'id="q-{question.pk}-{option.pk}" name="q-{question.pk}" value="{option.pk}" checked'
+    client.post(url, {f"q-{question.pk}": str(option.pk), "action": "save"})
+    assert chosen in client.get(url).content.decode()
+    other = client.__class__()
+    enrolled_client(other, make_user(), quiz.get_parent().get_parent().specific)
+    theirs = start(other, quiz)
+    Attempt.objects.filter(pk=theirs.pk).update(choice_order=attempt.choice_order, question_order=attempt.question_order)
+    page = other.get(f"/quiz/tentatives/{theirs.pk}/").content.decode()
+    assert f'value="{option.pk}"' in page and " checked" not in page
 
 
 # --- Random payloads ---------------------------------------------------------------
