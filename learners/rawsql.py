@@ -24,3 +24,21 @@ def converted(values, converters, offset=0):
         for convert in field_converters:
             values[offset + index] = convert(values[offset + index], column, connection)
     return values
+
+
+def first(model, where, params, *, for_update=False):
+    """The first `model` row matching `where` (SQL over its own columns, e.g. "id = %s
+    AND user_id = %s"), as the ORM would give it, or None: without compiling a queryset."""
+    fields = model._meta.concrete_fields
+    quote = connection.ops.quote_name
+    sql = (f"SELECT {', '.join(quote(field.column) for field in fields)} FROM {quote(model._meta.db_table)} "
+           f"WHERE {where}")
+    if for_update and connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = converted(list(row), column_converters(model, *(field.name for field in fields)))
+    return model.from_db(connection.alias, [field.attname for field in fields], values)

@@ -8,11 +8,13 @@ from dataclasses import fields as dataclass_fields
 from functools import partial
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from courses import publishing
+from learners.rawsql import column_converters, converted
 from quizzes.models import Attempt, Question
 
 
@@ -30,7 +32,7 @@ def load_questions(ids):
     """The specific questions with these ids, in that order, their options prefetched.
     One query when each was read before in this process and has not changed since; else
     one more for each type to read again, plus one per relation."""
-    rows = Question.objects.non_polymorphic().filter(pk__in=ids).values_list("pk", "polymorphic_ctype_id", "updated_at")
+    rows = question_stamps(ids)
     found, stale = {}, {}
     with _loaded_lock:
         for pk, ctype_id, updated_at in rows:
@@ -50,6 +52,21 @@ def load_questions(ids):
             while len(_loaded_questions) > LOADED_QUESTIONS_MAX:
                 _loaded_questions.popitem(last=False)
     return [found[pk] for pk in ids if pk in found]
+
+
+def question_stamps(ids):
+    """[(id, content type id, updated_at)] of the questions `ids`: one query, written once
+    rather than compiled per request (every attempt page and submission reads it)."""
+    if not ids:
+        return []
+    table = Question._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, polymorphic_ctype_id, updated_at FROM {connection.ops.quote_name(table)} WHERE id IN ({', '.join(['%s'] * len(ids))})",
+            list(ids),
+        )
+        converters = column_converters(Question, "id", "polymorphic_ctype", "updated_at")
+        return [tuple(converted(list(row), converters)) for row in cursor.fetchall()]
 
 
 def forget_loaded_questions():

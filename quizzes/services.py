@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from config import queueing
 from courses.selectors import course_of, course_outline
 from courses.serving import page_object
-from learners import progress
+from learners import progress, rawsql
 from quizzes import grading
 from quizzes.models import Answer, Attempt
 from quizzes.selectors import load_questions
@@ -102,10 +102,7 @@ def own_attempt(*, user, attempt_id, for_update=False):
     """The attempt if it is `user`'s; AttemptRefused (404) otherwise, whoever owns it.
     Its quiz is the page as last published, kept for the content token (no join of the
     page tables on every request of a learner taking a quiz)."""
-    attempts = Attempt.objects.all()
-    if for_update:
-        attempts = attempts.select_for_update()
-    attempt = attempts.filter(pk=attempt_id, user=user).first()
+    attempt = rawsql.first(Attempt, "id = %s AND user_id = %s", [attempt_id, user.pk], for_update=for_update)
     if attempt is None:
         raise AttemptRefused(_("Cette tentative n'existe pas ou n'est pas la vôtre."), status=404)
     attempt.quiz = page_object(attempt.quiz_id)
