@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config import queueing
+from courses import publishing
 from courses.selectors import course_of, course_outline
 from courses.serving import page_object
 from learners import progress, rawsql
@@ -203,9 +204,15 @@ def grade_attempt(attempt_id):
     (answers, attempt, progress) then take one short transaction, which changes the
     attempt only if it is still `submitted`: when two graders race, one grades, the
     other finds nothing to do (grade_count stays 1)."""
-    attempt = Attempt.objects.select_related("quiz", "user").filter(pk=attempt_id).first()
+    with publishing.generation():  # one content token for the whole grading, read once
+        return grade_submitted(attempt_id)
+
+
+def grade_submitted(attempt_id):
+    attempt = rawsql.first(Attempt, "id = %s", [attempt_id])
     if attempt is None or attempt.status != Attempt.Status.SUBMITTED:
         return False
+    attempt.quiz = page_object(attempt.quiz_id)  # as published, kept per content token
     answers = list(attempt.answers.all())
     questions = {q.pk: q for q in load_questions([a.question_id for a in answers])}
     grades = []
