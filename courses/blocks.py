@@ -204,6 +204,7 @@ class ExerciseBlock(blocks.StructBlock):
 
     def render(self, value, context=None, block_id=None):
         context = dict(context or {})
+        context["block_id"] = block_id
         context["exercise_marker"] = exercise_marker(block_id) if block_id and gives_feedback(value) else ""
         return super().render(value, context=context)
 

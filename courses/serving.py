@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from wagtail import hooks
 from wagtail import views as wagtail_views
@@ -194,7 +195,8 @@ def exercise_work(page, access, block_id, csrf_token):
     return render_to_string("courses/includes/exercise_work.html", {
         "page": page, "block_id": block_id, "exercise": exercise, "enrolled": enrolled, "state": state,
         "criteria": criteria, "checked_count": sum(1 for criterion in criteria if criterion["checked"]),
-        "limit": EXERCISE_ANSWER_MAX_LENGTH, "csrf_token": csrf_token,
+        "limit": EXERCISE_ANSWER_MAX_LENGTH, "limit_display": number_format(EXERCISE_ANSWER_MAX_LENGTH, force_grouping=True),
+        "csrf_token": csrf_token,
     })
 
 

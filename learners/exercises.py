@@ -8,6 +8,7 @@ lesson's completion apply: enrolled in the step's course, the step open to them
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from courses.blocks import EXERCISE_ANSWER_MAX_LENGTH, feedback_exercises
@@ -36,7 +37,7 @@ class AnswerTooLong(ProgressRefused):
     def __init__(self):
         super().__init__(
             _("Votre réponse dépasse %(limit)s caractères : raccourcissez-la, puis validez à nouveau.")
-            % {"limit": EXERCISE_ANSWER_MAX_LENGTH}
+            % {"limit": number_format(EXERCISE_ANSWER_MAX_LENGTH, force_grouping=True)}
         )
 
 
