@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('learners', '0013_recounted_outline'),
+        ('learners', '0014_recounted_outline_steps'),
     ]
 
     operations = [
