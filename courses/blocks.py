@@ -1,6 +1,10 @@
 """The blocks a lesson is written with. Each carries its template, icon, description and
 preview, so trainers see in the admin what the learner will see."""
 
+import re
+
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.contrib.typed_table_block.blocks import TypedTableBlock
@@ -155,11 +159,34 @@ class CaseStudyBlock(blocks.StructBlock):
         }
 
 
+# The longest answer a learner may type under an exercise (characters).
+EXERCISE_ANSWER_MAX_LENGTH = 4000
+
+
 class ExerciseBlock(blocks.StructBlock):
+    """A practical exercise. With a model answer or a checklist it gives something back:
+    the learner may type their answer, says they are done, then compares it with the
+    model answer and ticks the checklist (learners.exercises). The model answer is never
+    in the page before they say they are done: the rendered lesson keeps a marker in its
+    place (EXERCISE_MARKER), filled per request with the learner's own state
+    (courses.serving)."""
+
     title = blocks.CharBlock(label=_("titre"), max_length=200, default=_("À vous de jouer"))
     instructions = rich_text(_("consigne"))
     steps = blocks.ListBlock(blocks.CharBlock(label=_("étape")), label=_("étapes"))
     duration_minutes = blocks.IntegerBlock(label=_("durée (minutes)"), min_value=1, max_value=240, required=False)
+    model_answer = blocks.RichTextBlock(
+        label=_("réponse modèle"),
+        features=TEXT_FEATURES,
+        required=False,
+        help_text=_("Montrée à l'apprenant seulement après qu'il a dit avoir terminé, à côté de sa propre réponse."),
+    )
+    checklist = blocks.ListBlock(
+        blocks.CharBlock(label=_("critère"), max_length=200),
+        label=_("critères d'auto-évaluation"),
+        default=[],
+        help_text=_("Des critères courts que l'apprenant coche une fois l'exercice terminé."),
+    )
 
     class Meta:
         icon = "pick"
@@ -171,7 +198,37 @@ class ExerciseBlock(blocks.StructBlock):
             "instructions": "<p>Vérifiez les paramètres de confidentialité de votre compte.</p>",
             "steps": ["Ouvrez les paramètres", "Notez ce qui est public"],
             "duration_minutes": 10,
+            "model_answer": "<p>Seuls le nom et la photo de profil restent publics.</p>",
+            "checklist": ["Profil vu comme un inconnu", "Date de naissance masquée"],
         }
+
+    def render(self, value, context=None, block_id=None):
+        context = dict(context or {})
+        context["block_id"] = block_id
+        context["exercise_marker"] = exercise_marker(block_id) if block_id and gives_feedback(value) else ""
+        return super().render(value, context=context)
+
+
+# In a rendered lesson, where an exercise's answer area goes: filled per request.
+EXERCISE_MARKER = re.compile(r"<@X([A-Za-z0-9_-]{1,64})>")
+
+
+def exercise_marker(block_id):
+    return mark_safe(f"<@X{block_id}>")
+
+
+def gives_feedback(value):
+    """Whether an exercise has something to compare with (a model answer or a checklist)."""
+    return bool(value.get("model_answer") and value["model_answer"].source.strip()) or bool(value.get("checklist"))
+
+
+def feedback_exercises(page):
+    """{block id: exercise value} for the exercises of lesson `page` that give feedback."""
+    return {
+        child.id: child.value
+        for child in getattr(page, "body", ())
+        if child.block_type == "exercise" and gives_feedback(child.value)
+    }
 
 
 class SourceBlock(blocks.StructBlock):
@@ -225,3 +282,19 @@ class LessonBodyBlock(blocks.StreamBlock):
     case_study = CaseStudyBlock()
     exercise = ExerciseBlock()
     sources = SourcesBlock()
+
+    def render_basic(self, value, context=None):
+        # As Wagtail's, but an exercise learns its block id (its answers are kept under it).
+        return format_html_join(
+            "\n",
+            '<div class="w-block-{1} block-{1}">{0}</div>',
+            [
+                (
+                    child.block.render(child.value, context=context, block_id=child.id)
+                    if isinstance(child.block, ExerciseBlock)
+                    else child.render(context=context),
+                    child.block_type,
+                )
+                for child in value
+            ],
+        )

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.utils.cache import patch_vary_headers
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from wagtail import hooks
 from wagtail import views as wagtail_views
@@ -27,6 +28,7 @@ from wagtail.url_routing import RouteResult
 from wagtail.wagtail_hooks import check_view_restrictions
 
 from courses import publishing
+from courses.blocks import EXERCISE_ANSWER_MAX_LENGTH, EXERCISE_MARKER, feedback_exercises
 
 
 def serve(request, path):
@@ -172,6 +174,37 @@ def rendered_body(page):
     )
 
 
+def lesson_exercises(page):
+    """{block id: exercise value} of the lesson's exercises that give feedback, once per
+    token in this process."""
+    return publishing.memoised(f"exercises:{page.pk}", lambda: feedback_exercises(page))
+
+
+def exercise_work(page, access, block_id, csrf_token):
+    """The learner's own area under exercise `block_id`: the answer form, or their answer
+    beside the model answer and the criteria to tick; an invitation for anyone not
+    enrolled (an editor's preview). Rendered per request: it is never kept in a page
+    shared by several people."""
+    exercise = lesson_exercises(page).get(block_id)
+    if exercise is None:
+        return ""
+    enrolled = access is not None and access.enrollment is not None
+    state = (access.exercises.get(block_id) or {}) if enrolled else {}
+    checked = set(state.get("checked") or ())
+    criteria = [{"text": text, "checked": number in checked} for number, text in enumerate(exercise["checklist"])]
+    return render_to_string("courses/includes/exercise_work.html", {
+        "page": page, "block_id": block_id, "exercise": exercise, "enrolled": enrolled, "state": state,
+        "criteria": criteria, "checked_count": sum(1 for criterion in criteria if criterion["checked"]),
+        "limit": EXERCISE_ANSWER_MAX_LENGTH, "limit_display": number_format(EXERCISE_ANSWER_MAX_LENGTH, force_grouping=True),
+        "csrf_token": csrf_token,
+    })
+
+
+def body_with_exercise_work(body, page, access, csrf_token):
+    """A lesson's rendered body with each exercise's marker replaced by the viewer's area."""
+    return mark_safe(EXERCISE_MARKER.sub(lambda match: exercise_work(page, access, match.group(1), csrf_token), body))
+
+
 def rendered_breadcrumbs(page):
     language = translation.get_language()
 
@@ -234,10 +267,11 @@ def outline_with_markers(outline):
 # their CSRF token, their progress numbers, the outline's marks. It is rendered once per
 # token, page, language and the few things that change its shape (completed or not, the
 # number of steps in the progress bar, the organisation link), with `<@csrf>`, `<@pct>`,
-# `<@done>`, `<@epk>` and the outline's own markers in place of those figures, which each
+# `<@done>`, `<@epk>`, the outline's own markers and each exercise's `<@X…>` (the
+# learner's answer area, see exercise_work) in place of those figures, which each
 # request writes in. A request with anything else to show (messages, a query string, an
 # administrator's toolbar) is rendered whole, as before.
-SHELL_MARKER = re.compile(r"<@(?:([MS])(\d+)([cam])|(csrf|pct|done|epk))>")
+SHELL_MARKER = re.compile(r"<@(?:([MS])(\d+)([cam])|(csrf|pct|done|epk)|X([A-Za-z0-9_-]{1,64}))>")
 
 
 class ShellEnrollment:
@@ -337,12 +371,17 @@ def fill_shell(request, shell, page, module_outline, access):
 
     csrf = []
 
+    def csrf_token():  # one mask of the learner's secret for the response, as for anonymous pages
+        if not csrf:
+            csrf.append(get_token(request))
+        return csrf[0]
+
     def apply(match):
-        kind, pk, slot, name = match.groups()
-        if name == "csrf":  # one mask of the learner's secret for the response, as for anonymous pages
-            if not csrf:
-                csrf.append(get_token(request))
-            return csrf[0]
+        kind, pk, slot, name, exercise = match.groups()
+        if exercise is not None:  # the learner's own work on an exercise, never kept in the shell
+            return exercise_work(page, access, exercise, csrf_token())
+        if name == "csrf":
+            return csrf_token()
         if name is not None:
             return figures[name]
         pk = int(pk)

@@ -7,7 +7,7 @@ person: their enrolments, step progress, quiz attempts, certificates, membership
 assignments move to a new "deleted account" row of their own (no name, an address that
 cannot receive mail, no usable password, inactive), then the person's own row is deleted.
 Nothing links the new row to the old one: not its id, not the audit log (which records
-the deletion under the old id). Free-text answers and autosaved drafts are blanked;
+the deletion under the old id). Free-text answers, exercise answers and autosaved drafts are blanked;
 certificates stay verifiable as issued to a deleted account, without the name."""
 
 import json
@@ -79,7 +79,7 @@ def personal_data(user):
             {"course": row.pop("course__title"), "step": row.pop("step__title"), **row}
             for row in StepProgress.objects.filter(user=user).order_by("first_viewed_at", "pk").values(
                 "course__title", "step__title", "status", "first_viewed_at", "completed_at", "score",
-                "time_spent_seconds",
+                "time_spent_seconds", "exercises",
             )
         ],
         "quiz_attempts": quiz_attempts(user),
@@ -230,7 +230,8 @@ def delete_account(*, user, request=None):
       password, inactive) takes over their enrolments, step progress, quiz attempts,
       certificates, memberships (as a learner) and assignments, so every count and
       average of their organisations stays the same;
-    - their short-answer texts and autosaved drafts are blanked; their crisis-room runs
+    - their short-answer texts, autosaved drafts and exercise answers are blanked (the
+      exercises' answers, ticks and "done" go with them); their crisis-room runs
       (and the messages they wrote there) go with their row (the step stays completed);
     - their certificates keep their code, course and date but lose the name (the public
       page says "issued to a deleted account");
@@ -256,7 +257,7 @@ def delete_account(*, user, request=None):
     ).update(payload="")
     kept = Deletion(
         enrolments=Enrollment.objects.filter(user=user).update(user=placeholder),
-        step_progress=StepProgress.objects.filter(user=user).update(user=placeholder),
+        step_progress=StepProgress.objects.filter(user=user).update(user=placeholder, exercises={}),
         attempts=Attempt.objects.filter(user=user).update(user=placeholder, drafts={}),
         texts_blanked=texts_blanked,
         certificates=Certificate.objects.filter(user=user).update(user=placeholder, learner_name=""),

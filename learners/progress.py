@@ -74,6 +74,8 @@ class Standing:
     completed_ids: set = field(default_factory=set)
     viewed_ids: set = field(default_factory=set)  # every step with a progress row (opened at least once)
     locked_ids: dict = field(default_factory=dict)  # step id -> the step that must be completed first
+    # The learner's work on the exercises of `step` (StepProgress.exercises), read with the rows.
+    exercises: dict = field(default_factory=dict)
 
     @property
     def is_completed(self):
@@ -108,14 +110,23 @@ def locked_steps(outline, completed_ids):
 
 
 def course_standing(*, user, outline, step=None, enrollment=None):
-    """Where `user` stands in the course of `outline`: 2 queries for a learner (1 when
-    the caller already holds the enrolment)."""
+    """Where `user` stands in the course of `outline`: 1 query for a learner (the
+    enrolment with its step rows, and the exercises of `step`), or 1 when the caller
+    already holds the enrolment."""
     standing = Standing(outline=outline, step=step, enrollment=enrollment)
     rows = ()
+    step_id = step.pk if step is not None else None
     if enrollment is None and user.is_authenticated:
-        standing.enrollment, rows = enrollment_with_step_rows(user_id=user.pk, course_id=outline.course.pk)
+        standing.enrollment, rows, standing.exercises = enrollment_with_step_rows(
+            user_id=user.pk, course_id=outline.course.pk, step_id=step_id)
     elif enrollment is not None:
-        rows = StepProgress.objects.filter(user=user, course=outline.course).values_list("step_id", "status")
+        rows = []
+        for row_step, status, exercises in StepProgress.objects.filter(user=user, course=outline.course).values_list(
+            "step_id", "status", "exercises"
+        ):
+            rows.append((row_step, status))
+            if row_step == step_id:
+                standing.exercises = exercises or {}
     if standing.enrollment is not None:
         # What the page shows of the enrolment comes from the outline, not more queries.
         standing.enrollment.course = outline.course
@@ -130,21 +141,24 @@ def course_standing(*, user, outline, step=None, enrollment=None):
     return standing
 
 
-def enrollment_with_step_rows(*, user_id, course_id):
+def enrollment_with_step_rows(*, user_id, course_id, step_id=None):
     """(the learner's enrolment in the course or None, [(step id, status)] of their step
-    rows in it) in one query: the enrolment LEFT JOIN its step rows. Read on every page a
-    learner opens, so its SQL is written once, not compiled per request."""
+    rows in it, the exercises of their row for `step_id` as a dict) in one query: the
+    enrolment LEFT JOIN its step rows. Read on every page a learner opens, so its SQL is
+    written once, not compiled per request."""
     sql, fields, converters = _standing_sql()
-    enrollment, rows = None, []
+    enrollment, rows, exercises = None, [], {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, course_id])
+        cursor.execute(sql, [step_id, user_id, course_id])
         for row in cursor.fetchall():
             if enrollment is None:
                 values = converted(list(row[: len(fields)]), converters)
                 enrollment = Enrollment.from_db(connection.alias, [f.attname for f in fields], values)
-            if row[-2] is not None:
-                rows.append((row[-2], row[-1]))
-    return enrollment, rows
+            if row[-3] is not None:
+                rows.append((row[-3], row[-2]))
+            if row[-1] is not None:
+                exercises = json.loads(row[-1]) if isinstance(row[-1], (str, bytes)) else dict(row[-1])
+    return enrollment, rows, exercises
 
 
 _standing_sql_by_vendor = {}
@@ -159,7 +173,9 @@ def _standing_sql():
         fields = Enrollment._meta.concrete_fields
         columns = ", ".join(f"e.{quote(f.column)}" for f in fields)
         sql = (
-            f"SELECT {columns}, s.{quote('step_id')}, s.{quote('status')} FROM {quote(enrollments)} e "
+            f"SELECT {columns}, s.{quote('step_id')}, s.{quote('status')}, "
+            f"CASE WHEN s.{quote('step_id')} = %s THEN s.{quote('exercises')} END "
+            f"FROM {quote(enrollments)} e "
             f"LEFT JOIN {quote(steps)} s ON s.{quote('user_id')} = e.{quote('user_id')} "
             f"AND s.{quote('course_id')} = e.{quote('course_id')} "
             f"WHERE e.{quote('user_id')} = %s AND e.{quote('course_id')} = %s"

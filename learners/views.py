@@ -14,7 +14,7 @@ from courses.models import CoursePage
 from courses.serving import page_from_rows
 from home.redirects import requested_next
 from home.views import refusal
-from learners import certificates, progress, two_factor
+from learners import certificates, exercises, progress, two_factor
 from learners.forms import ProfileForm, SignupForm
 from learners.models import Certificate
 from learners.selectors import dashboard_rows, learner_dashboard
@@ -80,6 +80,35 @@ def complete_step(request, page_id):
     messages.success(request, _("Étape « %(title)s » terminée.") % {"title": page.title})
     next_step = completion.next_step
     return redirect(next_step.url if next_step else enrollment.course.url)
+
+
+@login_required
+@require_POST
+def finish_exercise(request, page_id, block_id):
+    """« J'ai terminé : comparer »: the learner's answer stored, back to the exercise (PRG)."""
+    page = get_object_or_404(Page.objects.live(), pk=page_id).specific
+    try:
+        exercises.finish_exercise(user=request.user, page=page, block_id=block_id, answer=request.POST.get("answer", ""))
+    except progress.ProgressRefused as error:
+        return refusal(request, error.message, error.status)
+    return redirect(exercise_url(page, block_id))
+
+
+@login_required
+@require_POST
+def assess_exercise(request, page_id, block_id):
+    """The criteria the learner ticks after comparing; back to the exercise (PRG)."""
+    page = get_object_or_404(Page.objects.live(), pk=page_id).specific
+    try:
+        exercises.assess_exercise(user=request.user, page=page, block_id=block_id,
+                                  checked=request.POST.getlist("criterion"))
+    except progress.ProgressRefused as error:
+        return refusal(request, error.message, error.status)
+    return redirect(exercise_url(page, block_id))
+
+
+def exercise_url(page, block_id):
+    return f"{page.url}#exercice-{block_id}"
 
 
 @login_required

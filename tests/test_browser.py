@@ -6,15 +6,16 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from courses.blocks import feedback_exercises
 from courses.models import LessonPage, ModulePage
 from courses.scenarios import ScenarioPage
 from courses.selectors import course_outline
-from learners import progress
+from learners import exercises, progress
 from learners.models import Certificate, User
 from quizzes.models import QuizPage
 from tests.factories import make_user, pass_quiz
 from tests.accessibility import Audit
-from tests.keyboard import press_enter_and_wait, tab_to, tab_to_text
+from tests.keyboard import press_enter_and_wait, tab_to, tab_to_button, tab_to_text
 from tests.scenario_factories import play_expert_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -104,11 +105,30 @@ def test_a_new_learner_goes_from_sign_up_to_a_verified_certificate_with_the_keyb
     press_enter_and_wait(page)
     page.wait_for_url(f"**{first_module.steps[0].url}")
 
+    # the first lesson's exercise: type an answer, say it is done, read the model answer
+    # beside it and tick a criterion, with the keyboard only
+    first_lesson = first_module.steps[0].specific
+    block_id = next(iter(feedback_exercises(first_lesson)))
+    tab_to(page, f"el.id === 'answer-{block_id}'")
+    page.keyboard.type("Ma ville et ma liste d'amis étaient publiques.")
+    tab_to_button(page, "J'ai terminé : comparer")
+    press_enter_and_wait(page)
+    page.wait_for_url(f"**{first_lesson.url}#exercice-{block_id}")
+    assert page.get_by_text("Ma ville et ma liste d'amis étaient publiques.").is_visible()
+    assert page.get_by_role("heading", name="Réponse modèle").is_visible()
+    assert page.get_by_text("Trois réglages modifiés").is_visible()
+    tab_to(page, f"el.id === 'criterion-{block_id}-0'")
+    page.keyboard.press("Space")
+    tab_to_button(page, "Enregistrer mon auto-évaluation")
+    press_enter_and_wait(page)
+    assert page.locator(f"#criterion-{block_id}-0").is_checked()
+    screenshot(page, "0-exercice-compare")
+
     # complete every lesson of the first module; the progress bar moves each time
     seen = [progress_value(page)]
     lessons = [step for step in first_module.steps if isinstance(step, LessonPage)]
     for step in lessons:
-        page.wait_for_url(f"**{step.url}")
+        page.wait_for_url(re.compile(re.escape(step.url) + "(#.*)?$"))
         tab_to_text(page, "J'ai terminé cette leçon")
         press_enter_and_wait(page)
         if page.locator("progress").count():  # the module's quiz page shows none
@@ -279,6 +299,10 @@ def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_c
     page.wait_for_url("**/")
     for url in logged_in:
         audit(url)
+    # a lesson whose exercise is done: the learner's answer beside the model answer
+    lesson = outline.steps[0].specific
+    exercises.finish_exercise(user=learner, page=lesson, block_id=next(iter(feedback_exercises(lesson))), answer="Fait")
+    audit(f"{lesson.url}?apres-exercice")
     services.submit_attempt(user=learner, attempt_id=attempt.pk, raw={})
     services.grade_attempt(attempt.pk)
     audit(f"/quiz/tentatives/{attempt.pk}/resultat/")

@@ -265,3 +265,18 @@ def test_a_loaded_lesson_shows_its_sources_with_their_links(demo_course):
     assert '<h2 class="sources__title">Sources</h2>' in html
     assert 'href="https://eur-lex.europa.eu/legal-content/FR/TXT/?uri=CELEX:32016R0679"' in html
     assert 'href="https://www.cnil.fr/fr/notifier-une-violation-de-donnees-personnelles"' in html
+
+
+# --- Exercises that give something back --------------------------------------------------
+
+
+@pytest.mark.parametrize("lesson", lessons(), ids=lambda lesson: lesson["slug"])
+def test_every_exercise_gives_a_model_answer_or_a_checklist(lesson):
+    for exercise in blocks(lesson, "exercise"):
+        model_answer = exercise.get("model_answer", "")
+        checklist = exercise.get("checklist", [])
+        assert model_answer or checklist, lesson["slug"]
+        if model_answer:
+            assert 60 <= len(re.sub(r"<[^>]+>", " ", model_answer).split()) <= 150, lesson["slug"]
+        if checklist:
+            assert 4 <= len(checklist) <= 6 and all(len(item) <= 200 for item in checklist), lesson["slug"]

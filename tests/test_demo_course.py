@@ -208,3 +208,20 @@ def test_the_demo_organisation_needs_debug_like_the_accounts(settings):
     call_command("load_demo_course", stdout=open("/dev/null", "w"))
 
     assert not Assignment.objects.exists() and not Team.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_demo_exercise_keeps_its_block_id_when_the_course_is_loaded_again(demo_course):
+    from courses.blocks import feedback_exercises
+    from courses.demo.loader import load_course, read_course
+
+    lesson = LessonPage.objects.live().descendant_of(demo_course).first()
+    before = set(feedback_exercises(lesson))
+    data = read_course()
+    data["modules"][0]["lessons"][0]["title"] += " (revue)"
+
+    load_course(data)
+
+    lesson.refresh_from_db()
+    assert lesson.title.endswith("(revue)")  # republished
+    assert len(before) == 1 and set(feedback_exercises(lesson)) == before

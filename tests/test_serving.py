@@ -251,10 +251,12 @@ def test_the_one_query_standing_reads_the_enrolment_as_the_orm_does(learner, dem
     enrollment = progress.enroll(user=learner, course=demo_course)
     first, second = course_outline(demo_course).steps[:2]
     progress.record_step_completed(user=learner, page=first)
-    StepProgress.objects.get_or_create(user=learner, step_id=second.pk, course=demo_course)
+    StepProgress.objects.get_or_create(user=learner, step_id=second.pk, course=demo_course,
+                                       defaults={"exercises": {"b1": {"answer": "Mon « texte »", "checked": [0]}}})
 
     with CaptureQueriesContext(connection) as queries:
-        read, rows = progress.enrollment_with_step_rows(user_id=learner.pk, course_id=demo_course.pk)
+        read, rows, exercises = progress.enrollment_with_step_rows(
+            user_id=learner.pk, course_id=demo_course.pk, step_id=second.pk)
 
     assert len(queries) == 1
     expected = Enrollment.objects.get(pk=enrollment.pk)
@@ -262,7 +264,9 @@ def test_the_one_query_standing_reads_the_enrolment_as_the_orm_does(learner, dem
         assert getattr(read, field.attname) == getattr(expected, field.attname), field.name
     assert read.enrolled_at.tzinfo is not None and read.completed_at is None
     assert sorted(rows) == sorted([(first.pk, "completed"), (second.pk, "viewed")])
-    assert progress.enrollment_with_step_rows(user_id=learner.pk + 1000, course_id=demo_course.pk) == (None, [])
+    assert exercises == {"b1": {"answer": "Mon « texte »", "checked": [0]}}  # the step's own row only
+    assert progress.enrollment_with_step_rows(user_id=learner.pk, course_id=demo_course.pk, step_id=first.pk)[2] == {}
+    assert progress.enrollment_with_step_rows(user_id=learner.pk + 1000, course_id=demo_course.pk) == (None, [], {})
 
 
 def test_the_dashboard_kept_for_its_rows_follows_progress_publishing_and_the_viewer(client, learner, monkeypatch):

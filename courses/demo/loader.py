@@ -6,6 +6,7 @@ module translates it. Loading is idempotent: pages are found by slug under their
 and only get a new published revision when their content changed."""
 
 import json
+import uuid
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -23,7 +24,7 @@ COURSE_FILE = DEMO_DIR / "course_fr.json"
 SCENARIO_FILE = DEMO_DIR / "scenario_fr.json"
 CATALOGUE_SLUG = "formations"
 
-RICH_TEXT_KEYS = {"body", "context", "instructions", "takeaway"}
+RICH_TEXT_KEYS = {"body", "context", "instructions", "takeaway", "model_answer"}
 
 
 def read_course(path=COURSE_FILE):
@@ -85,7 +86,8 @@ def load_course(data, scenario=None):
                 title=lesson_data["title"],
                 summary=lesson_data.get("summary", ""),
                 estimated_minutes=lesson_data["estimated_minutes"],
-                body=[lesson_block(block) for block in lesson_data["body"]],
+                body=[with_stable_id(lesson_block(block), lesson_data["slug"], number)
+                      for number, block in enumerate(lesson_data["body"])],
             )
     if scenario:
         load_scenario(modules[scenario["module"]], scenario, counts)
@@ -206,6 +208,14 @@ def lesson_block(block):
     if kind == "case_study":
         value = dict(value, steps=[clean_struct(step) for step in value["steps"]])
     return {"type": kind, "value": clean_struct(value)}
+
+
+def with_stable_id(block, lesson_slug, number):
+    """An exercise keeps the same block id from one load to the next (the learners'
+    answers are kept under it, see learners.exercises), whatever else changed."""
+    if block["type"] == "exercise":
+        block["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"passerelle-demo:{lesson_slug}:{number}"))
+    return block
 
 
 def clean_struct(value):

@@ -25,7 +25,11 @@ def course_outline(context):
     )
 
 
-@register.simple_tag
-def lesson_body(page):
-    """The lesson's blocks, rendered once per publish."""
-    return serving.rendered_body(page)
+@register.simple_tag(takes_context=True)
+def lesson_body(context, page):
+    """The lesson's blocks, rendered once per publish, with the viewer's own work under
+    each exercise (left as markers in a learner's page shell, filled per request)."""
+    body = serving.rendered_body(page)
+    if context.get("keep_outline_markers"):
+        return body
+    return serving.body_with_exercise_work(body, page, context.get("access"), context.get("csrf_token"))

@@ -79,6 +79,10 @@ class StepProgress(models.Model):
     score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     time_spent_seconds = models.PositiveIntegerField(default=0)
     last_time_report_at = models.DateTimeField(null=True, blank=True)
+    # The learner's work on the step's exercises (learners.exercises), by block id:
+    # {"answer": text as typed, "done_at": ISO time, "checked": [criterion numbers]}.
+    # Kept here so the lesson page reads it with the progress rows, in the same query.
+    exercises = models.JSONField(_("exercices"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("progression dans une étape")
