@@ -198,9 +198,9 @@ def store_answers(attempt, questions, cleaned, now, certainties=None):
     `cleaned` responses (by question id; missing means unanswered) with their
     `certainties` (by question id; only on an answered question) and queue its grading
     after the commit. Returns False, storing nothing, if it was no longer in progress."""
-    certainties = certainties or {}
     from quizzes import tasks
 
+    certainties = certainties or {}
     with transaction.atomic():
         if not Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
             status=Attempt.Status.SUBMITTED, submitted_at=now
