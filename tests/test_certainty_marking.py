@@ -406,3 +406,37 @@ def test_a_manager_limited_to_their_team_sees_its_figure_only(client, crisis_by_
     module, overall, teams = response.context["dashboard"].confident_wrong[0]
     assert [team.name for team, _figure in teams] == ["Com"]
     assert (overall.value, overall.people) == (20, 5)
+
+
+# --- The admin ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_trainer_turns_certainty_based_marking_on_in_the_quiz_rules(client):
+    from django.contrib.auth.models import Group
+    from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+    from learners.roles import TRAINERS_GROUP
+    from tests.factories import make_question
+
+    # given a trainer, a module and a question of the bank
+    trainer = make_user()
+    trainer.groups.add(Group.objects.get(name=TRAINERS_GROUP))
+    client.force_login(trainer)
+    module = ModulePage.objects.child_of(make_course_with(modules=1, lessons_per_module=0)).get()
+    question = make_question("true_false")
+    url = f"/admin/pages/add/quizzes/quizpage/{module.pk}/"
+    # the field is among the quiz rules, with the scheme explained
+    form = client.get(url).content.decode()
+    assert 'name="certainty_based_marking"' in form and "0, −2 ou −6 fois" in form
+    assert form.index("Règles du quiz") < form.index('name="certainty_based_marking"')
+    # when they create a quiz with it on
+    response = client.post(url, nested_form_data({
+        "title": "Quiz noté selon la certitude", "slug": "quiz-certitude", "intro": rich_text("<p>Deux questions.</p>"),
+        "pass_mark": "60", "max_attempts": "", "time_limit_minutes": "", "feedback_policy": "corrections",
+        "estimated_minutes": "10", "certainty_based_marking": "on", "action-publish": "publish",
+        "quiz_questions": inline_formset([{"question": str(question.pk)}]),
+    }))
+    # then it is on
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert QuizPage.objects.get(slug="quiz-certitude").certainty_based_marking
