@@ -110,7 +110,7 @@ EXPORT_QUERIES = 11
 def quiz_attempts(user):
     """The person's attempts, each with its answers: the question asked, the answer as
     stored (choice ids, text, numbers, pairs: what the grader read), its score and
-    feedback. Drafts are included while the attempt is in progress. Two queries."""
+    feedback, and on a quiz marked by certainty the certainty given and its score. Drafts are included while the attempt is in progress. Two queries."""
     attempts = {
         row["id"]: {
             "quiz": row["quiz__title"], "number": row["number"], "status": row["status"],
@@ -125,11 +125,13 @@ def quiz_attempts(user):
         )
     }
     for row in Answer.objects.filter(attempt__user=user).order_by("attempt_id", "pk").values(
-        "attempt_id", "question__prompt", "payload", "score", "max_score", "feedback"
+        "attempt_id", "question__prompt", "payload", "score", "max_score", "feedback", "certainty", "cbm_score"
     ):
         attempts[row["attempt_id"]]["answers"].append({
             "question": row["question__prompt"], "answer": row["payload"], "score": row["score"],
             "max_score": row["max_score"], "feedback": row["feedback"],
+            # certainty-based marking: how sure the person said they were, what that earned
+            "certainty": row["certainty"], "certainty_score": row["cbm_score"],
         })
     return list(attempts.values())
 

@@ -200,9 +200,10 @@ def build_progress(user, course, learner):
             continue
         if not finishing:
             for _failure in range(learner.failed_attempts):
-                take_quiz(user, quiz, wrong=range(0, 10, 2))  # half the questions wrong: failed
+                take_quiz(user, quiz, wrong=range(0, 10, 2))  # half the questions wrong: failed (0 % by certainty)
             break
-        # One question wrong for some, none for others: passed either way (pass mark 70 %).
+        # One question wrong for some, none for others: passed either way (pass mark 70 %;
+        # the crisis quiz, marked by certainty, 60 %: one wrong answer "very sure" leaves 70 %).
         take_quiz(user, quiz, wrong=(len(learner.last_name) % 10,) if len(learner.first_name) % 2 else ())
         done.append(quiz)
     backdate(user, course, learner, last_step=done[-1] if done else None)

@@ -26,7 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import CoursePage, ModulePage
 from learners.assignments import Status, assignment_status
 from learners.models import Assignment, Certificate, Enrollment, Membership, ModuleProgress, StepProgress
-from quizzes.models import Attempt, QuizPage
+from quizzes.grading import Certainty
+from quizzes.models import Answer, Attempt, QuizPage
 
 SMALL_GROUP = 5  # aggregates over fewer people than this are hidden
 HEATMAP_PAGE_SIZE = 50
@@ -244,6 +245,9 @@ class Dashboard:
     readiness: list  # [(team, people, [(theme label, Figure | None)])]
     themes: list  # [(theme, label)] of the course
     weeks: list
+    # [(ModuleColumn, overall Figure, [(team, Figure)])]: share of confident wrong answers,
+    # only for modules whose quizzes were answered with certainty-based marking
+    confident_wrong: list = field(default_factory=list)
     small_group: int = SMALL_GROUP
     chart_width: int = 20 + WEEKS * CHART_BAR_SPACE
     chart_baseline: int = CHART_TOP + CHART_HEIGHT
@@ -339,12 +343,16 @@ def id_list(ids):
 
 def group_figures(view, quiz_modules, theme_quizzes):
     """Per team, and overall (team None): the number of people, the average of their
-    best scores per quiz module with how many people it counts, and how many people passed
-    every quiz of each theme.
+    best scores per quiz module with how many people it counts, how many people passed
+    every quiz of each theme, and per quiz module the share of confident wrong answers
+    (certainty-based marking: "high" certainty, no point earned) among the answers given
+    with a certainty in graded attempts, with how many people gave such answers.
 
     1 query, over derived tables: one row per person with their best score and pass per
-    quiz (GROUP BY person), then a column per module and per theme, then GROUP BY team.
-    Returns {team_id: {"people": n, module_id: (average, people), theme: ready}}."""
+    quiz (GROUP BY person) joined to one row per person with their certainty answers and
+    confident wrong ones per module, then a column per module and per theme, then GROUP
+    BY team. Returns {team_id: {"people": n, module_id: (average, people),
+    ("confident_wrong", module_id): (share, people), theme: ready}}."""
     members_sql, members_params = compiled(
         view.memberships().filter(team__isnull=False, user_id__in=view.assignments().values("user_id"))
         .values("team_id", "user_id")
@@ -359,12 +367,24 @@ def group_figures(view, quiz_modules, theme_quizzes):
             f"MAX(CASE WHEN quiz_id = {quiz_id} AND passed THEN 1 ELSE 0 END) AS passed_{quiz_id}"
             for quiz_id in map(int, quiz_ids)
         ]
-        columns, aggregates = [], []
+        columns, aggregates, certainty_columns = [], [], []
         for module in quiz_modules:
             taken = " + ".join(f"CASE WHEN best_{int(pk)} IS NULL THEN 0 ELSE 1 END" for pk in module.quiz_ids)
             total = " + ".join(f"COALESCE(best_{int(pk)}, 0)" for pk in module.quiz_ids)
             columns.append(f"CASE WHEN {taken} > 0 THEN 1.0 * ({total}) / ({taken}) END AS module_{module.pk}")
             aggregates += [f"AVG(module_{module.pk})", f"COUNT(module_{module.pk})"]
+            in_module = f"attempt.quiz_id IN ({id_list(module.quiz_ids)})"
+            certainty_columns += [
+                f"SUM(CASE WHEN {in_module} THEN 1 ELSE 0 END) AS sure_{module.pk}",
+                f"SUM(CASE WHEN {in_module} AND answer.certainty = {int(Certainty.HIGH)} AND answer.score <= 0 "
+                f"THEN 1 ELSE 0 END) AS wrong_{module.pk}",
+            ]
+            # NULL for a person without certainty answers in the module: COUNT counts the others.
+            columns += [
+                f"CASE WHEN sure_{module.pk} > 0 THEN sure_{module.pk} END AS sure_{module.pk}",
+                f"wrong_{module.pk}",
+            ]
+            aggregates += [f"SUM(sure_{module.pk})", f"SUM(wrong_{module.pk})", f"COUNT(sure_{module.pk})"]
         for number, ids in enumerate(theme_quizzes.values()):
             ids = sorted(set(map(int, ids)))
             passes = " + ".join(f"passed_{pk}" for pk in ids)
@@ -376,13 +396,18 @@ def group_figures(view, quiz_modules, theme_quizzes):
             f"WITH members AS ({members_sql}), "
             f"bests AS (SELECT user_id, {', '.join(bests)} FROM {Attempt._meta.db_table} WHERE status = %s "
             f"AND quiz_id IN ({id_list(quiz_ids)}) AND user_id IN ({people_sql}) GROUP BY user_id), "
-            f"person AS (SELECT user_id, {', '.join(columns)} FROM bests) "
+            f"sure AS (SELECT attempt.user_id, {', '.join(certainty_columns)} FROM {Answer._meta.db_table} answer "
+            f"JOIN {Attempt._meta.db_table} attempt ON attempt.id = answer.attempt_id WHERE attempt.status = %s "
+            f"AND attempt.quiz_id IN ({id_list(quiz_ids)}) AND attempt.user_id IN ({people_sql}) "
+            "AND answer.certainty IS NOT NULL GROUP BY attempt.user_id), "
+            f"person AS (SELECT bests.user_id AS user_id, {', '.join(columns)} FROM bests "
+            "LEFT JOIN sure ON sure.user_id = bests.user_id) "
             f"SELECT 'people', team_id, COUNT(*){nothing} FROM members GROUP BY team_id "
             f"UNION ALL SELECT 'figures', members.team_id, COUNT(*), {', '.join(aggregates)} FROM person "
             "JOIN members ON members.user_id = person.user_id GROUP BY members.team_id "
             f"UNION ALL SELECT 'figures', NULL, COUNT(*), {', '.join(aggregates)} FROM person"
         )
-        params += [Attempt.Status.GRADED, *people_params]
+        params += [Attempt.Status.GRADED, *people_params, Attempt.Status.GRADED, *people_params]
     with connections[view.assignments().db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
@@ -393,16 +418,19 @@ def group_figures(view, quiz_modules, theme_quizzes):
             group["people"] = people
             continue
         for module in quiz_modules:
-            average, counted, *values = values
+            average, counted, sure, wrong, sure_people, *values = values
             group[module.pk] = (float(average) if average is not None else None, counted)
+            group[("confident_wrong", module.pk)] = (100 * float(wrong) / float(sure) if sure else None, sure_people)
         for theme, ready in zip(theme_quizzes, values):
             group[theme] = ready or 0
     return figures
 
 
 def score_and_readiness(view, modules):
-    """Average best score per quiz module (overall and per team) and, per team, the share
-    of people who passed every quiz of each theme's modules: 1 query (group_figures)."""
+    """Average best score per quiz module (overall and per team), per team the share of
+    people who passed every quiz of each theme's modules, and the share of confident wrong
+    answers per module whose quizzes were taken with certainty-based marking (overall and
+    per team): 1 query (group_figures)."""
     quiz_modules = [module for module in modules if module.quiz_ids]
     theme_quizzes = {}
     for module in quiz_modules:
@@ -417,6 +445,15 @@ def score_and_readiness(view, modules):
     module_scores = [
         (module, score(None, module), [(team, score(team.pk, module)) for team in teams]) for module in quiz_modules
     ]
+
+    def confident_wrong(team_id, module):
+        return figure(*figures.get(team_id, {}).get(("confident_wrong", module.pk), (None, 0)))
+
+    confident_wrong_shares = [
+        (module, confident_wrong(None, module), [(team, confident_wrong(team.pk, module)) for team in teams])
+        for module in quiz_modules
+        if confident_wrong(None, module).people
+    ]
     labels = dict(ModulePage.Theme.choices)
     themes = [(theme, labels[theme]) for theme in THEMES if theme in theme_quizzes]
     readiness = []
@@ -427,7 +464,7 @@ def score_and_readiness(view, modules):
             (label, figure(100 * group.get(theme, 0) / people if people else None, people)) for theme, label in themes
         ]
         readiness.append((team, people, shares))
-    return module_scores, readiness, themes
+    return module_scores, readiness, themes, confident_wrong_shares
 
 
 def completions_by_week(view, today):
@@ -473,10 +510,11 @@ def manager_dashboard(view, page=1, today=None):
     pages = max(1, -(-counts["assigned"] // HEATMAP_PAGE_SIZE))
     page = min(max(1, page), pages)
     heatmap = heatmap_rows(view, modules, today, (page - 1) * HEATMAP_PAGE_SIZE, HEATMAP_PAGE_SIZE)
-    module_scores, readiness, themes = score_and_readiness(view, modules)
+    module_scores, readiness, themes, confident_wrong = score_and_readiness(view, modules)
     return Dashboard(
         view=view, counts=counts, modules=modules, heatmap=heatmap, page=page, pages=pages,
         module_scores=module_scores, readiness=readiness, themes=themes, weeks=completions_by_week(view, today),
+        confident_wrong=confident_wrong,
     )
 
 

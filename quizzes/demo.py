@@ -98,6 +98,7 @@ def load_quizzes(course, quizzes):
             title=quiz_data["title"],
             intro=quiz_data.get("intro", ""),
             pass_mark=quiz_data.get("pass_mark", 70),
+            certainty_based_marking=quiz_data.get("certainty_based_marking", False),
             estimated_minutes=quiz_data.get("estimated_minutes", 10),
         )
         wanted = [q.pk for q in questions]
@@ -162,10 +163,18 @@ RESPONSES = {
 
 def demo_responses(attempt, wrong=()):
     """The raw responses (as the attempt form sends them) of a demo learner to `attempt`:
-    right, except the questions at the positions in `wrong` (0 = the first shown)."""
+    right, except the questions at the positions in `wrong` (0 = the first shown). On a
+    quiz with certainty-based marking, each with a certainty: right answers "high", wrong
+    ones "high" at even positions (the confident wrong answers the manager dashboard
+    counts) and "medium" at odd ones."""
+    from quizzes.grading import Certainty
     from quizzes.selectors import load_questions
 
-    return {
-        str(question.pk): RESPONSES[type(question)](question, position not in wrong)
-        for position, question in enumerate(load_questions(attempt.question_order))
-    }
+    raw = {}
+    for position, question in enumerate(load_questions(attempt.question_order)):
+        right = position not in wrong
+        raw[str(question.pk)] = RESPONSES[type(question)](question, right)
+        if attempt.quiz.certainty_based_marking:
+            sure = right or position % 2 == 0
+            raw[question.certainty_field_name] = str(Certainty.HIGH if sure else Certainty.MEDIUM)
+    return raw

@@ -1,4 +1,5 @@
-"""Pure scoring helpers shared by the question types: no database, no I/O."""
+"""Pure scoring helpers shared by the question types and certainty-based marking: no
+database, no I/O."""
 
 import re
 import unicodedata
@@ -6,7 +7,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 MAX_TEXT_ANSWER = 500  # characters: a short answer is a word or an expression
 ZERO = Decimal("0")
@@ -127,3 +130,167 @@ def ordered_pairs_fraction(given, expected):
     position = {item: index for index, item in enumerate(given)}
     kept = sum(1 for a, b in zip(expected, expected[1:]) if position[b] == position[a] + 1)
     return Decimal(kept) / Decimal(len(expected) - 1)
+
+
+# --- Certainty-based marking (Moodle's scheme) -------------------------------------------
+# With certainty-based marking on, the learner says with each answer how sure they are.
+# A right answer earns 1, 2 or 3 times the question's points by certainty, a wrong one 0,
+# -2 or -6 times: guessing at "high" costs more than it can bring. Partial credit follows
+# Moodle (question_cbm::adjust_fraction): any fraction above zero counts as right and is
+# scaled (half right at "high" earns 1.5 times the points); only a fraction of zero earns
+# the penalty. The attempt's total never goes below zero and its percent, the one compared
+# with the pass mark, is that total over the best possible total (every answer right at
+# "high", 3 times the points): all right at "medium" is 67 %, all right at "low" 33 %.
+
+
+class Certainty(models.IntegerChoices):
+    LOW = 1, _lazy("Peu sûr·e")
+    MEDIUM = 2, _lazy("Assez sûr·e")
+    HIGH = 3, _lazy("Très sûr·e")
+
+
+CBM_RIGHT = {Certainty.LOW: Decimal(1), Certainty.MEDIUM: Decimal(2), Certainty.HIGH: Decimal(3)}
+CBM_WRONG = {Certainty.LOW: Decimal(0), Certainty.MEDIUM: Decimal(-2), Certainty.HIGH: Decimal(-6)}
+CBM_BEST = CBM_RIGHT[Certainty.HIGH]
+# The share right a well-calibrated learner has at each certainty (Moodle's optimal
+# windows, qbehaviour_deferredcbm): below 67 % say "low", 67 to 80 % "medium", above 80 % "high".
+CALIBRATION_WINDOWS = {
+    Certainty.LOW: (Decimal(0), Decimal(2) / Decimal(3)),
+    Certainty.MEDIUM: (Decimal(2) / Decimal(3), Decimal("0.8")),
+    Certainty.HIGH: (Decimal("0.8"), Decimal(1)),
+}
+
+
+def parse_certainty(raw):
+    """A certainty as the attempt form sends it ("1", "2", "3"); None when blank.
+    Raises ValidationError for anything else (a forged value)."""
+    if raw is None or raw == "" or (isinstance(raw, str) and not raw.strip()):
+        return None
+    value = parse_whole_number(raw) if isinstance(raw, (str, int)) else None
+    if value not in Certainty.values:
+        raise ValidationError(_("Choisissez un degré de certitude parmi ceux proposés."))
+    return value
+
+
+def fraction_of(score, max_score):
+    """The share of its points an answer earned (0 to 1); 0 when there was nothing to earn."""
+    if not max_score:
+        return ZERO
+    return max(ZERO, min(Decimal(1), Decimal(score) / Decimal(max_score)))
+
+
+def is_right(score, max_score):
+    """Whether an answer counts as right under certainty-based marking: it earned some
+    of its points (Moodle's rule; see above)."""
+    return fraction_of(score, max_score) > 0
+
+
+def cbm_score(grade, certainty):
+    """What `grade` (a question's own Grade) earns at `certainty`; an answer without a
+    certainty (unanswered) earns nothing."""
+    if certainty is None:
+        return ZERO
+    certainty = Certainty(certainty)
+    fraction = fraction_of(grade.score, grade.max_score)
+    if fraction > 0:
+        marks = CBM_RIGHT[certainty] * fraction * Decimal(grade.max_score)
+    else:
+        marks = CBM_WRONG[certainty] * Decimal(grade.max_score)
+    return marks.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def cbm_attempt_result(grades, certainties, *, pass_mark):
+    """The result of an attempt under certainty-based marking, from the questions' own
+    `grades` and the learner's `certainties` (same order): the sum of cbm_score, never
+    below zero, out of CBM_BEST times the questions' points; it passes at `pass_mark`
+    percent or more of that."""
+    from learners.progress import percent  # the project's one rule for a percent
+
+    total = max(ZERO, sum((cbm_score(grade, certainty) for grade, certainty in zip(grades, certainties)), ZERO))
+    maximum = CBM_BEST * sum((Decimal(grade.max_score) for grade in grades), ZERO)
+    share = percent(total, maximum)
+    return AttemptResult(score=total, max_score=maximum, percent=share, passed=share >= pass_mark)
+
+
+@dataclass(frozen=True)
+class CalibrationLevel:
+    """How a learner did at one certainty: `answers` given, `right` share (percent, None
+    without answers) against the window a well-calibrated learner falls in."""
+
+    certainty: int
+    label: str
+    answers: int
+    share: Decimal | None  # exact, 0 to 1
+
+    @property
+    def right(self):
+        from learners.progress import percent
+
+        return None if self.share is None else percent(self.share, 1)
+
+    @property
+    def expected_low(self):
+        return round(100 * CALIBRATION_WINDOWS[self.certainty][0])
+
+    @property
+    def expected_high(self):
+        return round(100 * CALIBRATION_WINDOWS[self.certainty][1])
+
+    @property
+    def verdict(self):
+        """"over" (too sure: fewer right than this certainty promises), "under" (more
+        right than it promises: could have said more), "calibrated", or "" without answers."""
+        if self.share is None:
+            return ""
+        low, high = CALIBRATION_WINDOWS[self.certainty]
+        if self.share < low:
+            return "over"
+        if self.share > high:
+            return "under"
+        return "calibrated"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    levels: list
+    advice: str
+
+    @property
+    def answers(self):
+        return sum(level.answers for level in self.levels)
+
+
+def calibration(answers):
+    """A learner's calibration from their graded answers, given as (certainty, score,
+    max_score) tuples (answers without a certainty are left out): per certainty, how many
+    and the average share of points earned (Moodle's "accuracy"), with one sentence of advice."""
+    counts = {certainty: 0 for certainty in Certainty}
+    earned = {certainty: ZERO for certainty in Certainty}
+    for certainty, score, max_score in answers:
+        if certainty is None:
+            continue
+        certainty = Certainty(certainty)
+        counts[certainty] += 1
+        earned[certainty] += fraction_of(score, max_score)
+    levels = []
+    for certainty in Certainty:
+        share = earned[certainty] / counts[certainty] if counts[certainty] else None
+        levels.append(CalibrationLevel(certainty=certainty, label=certainty.label, answers=counts[certainty], share=share))
+    return Calibration(levels=levels, advice=calibration_advice(levels))
+
+
+def calibration_advice(levels):
+    verdicts = {level.verdict for level in levels}
+    if not any(level.answers for level in levels):
+        return ""
+    if "over" in verdicts:
+        return _(
+            "Vous êtes trop sûr·e de vous : quand vous vous dites certain·e, vous vous trompez plus souvent "
+            "que prévu. Avant de répondre « Très sûr·e », demandez-vous ce qui pourrait vous donner tort."
+        )
+    if "under" in verdicts:
+        return _(
+            "Vous vous sous-estimez : vos réponses sont plus souvent justes que vous ne le pensez. "
+            "Osez dire « Très sûr·e » quand vous connaissez la réponse."
+        )
+    return _("Votre certitude correspond bien à vos résultats : continuez ainsi.")

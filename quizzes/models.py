@@ -26,6 +26,7 @@ from courses.models import StepPage
 from quizzes.grading import (
     MAX_TEXT_ANSWER,
     ZERO,
+    Certainty,
     Grade,
     normalise_text,
     ordered_pairs_fraction,
@@ -65,6 +66,16 @@ class QuizPage(StepPage):
         _("corrections montrées"), max_length=32, choices=FeedbackPolicy.choices,
         default=FeedbackPolicy.SCORE_AND_CORRECTIONS,
     )
+    certainty_based_marking = models.BooleanField(
+        _("notation selon la certitude"), default=False,
+        help_text=_(
+            "Pour chaque question, l'apprenant·e indique s'il ou elle est peu, assez ou très sûr·e. "
+            "Une bonne réponse rapporte 1, 2 ou 3 fois les points de la question, une mauvaise 0, −2 ou −6 fois : "
+            "se dire très sûr·e d'une erreur coûte cher. Le total ne descend jamais sous zéro ; le pourcentage "
+            "comparé à la note pour réussir est ce total rapporté au maximum (tout juste en « très sûr·e ») : "
+            "tout juste en « assez sûr·e » donne 67 %. Choisissez la note pour réussir en conséquence."
+        ),
+    )
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
         InlinePanel("quiz_questions", label=_("Questions"), min_num=1),
@@ -76,6 +87,7 @@ class QuizPage(StepPage):
                 FieldPanel("shuffle_questions"),
                 FieldPanel("shuffle_choices"),
                 FieldPanel("feedback_policy"),
+                FieldPanel("certainty_based_marking"),
                 FieldPanel("estimated_minutes"),
             ],
             heading=_("Règles du quiz"),
@@ -92,11 +104,13 @@ class QuizPage(StepPage):
         verbose_name_plural = _("quiz")
 
     def get_context(self, request, *args, **kwargs):
-        from quizzes.selectors import quiz_overview
+        from quizzes.selectors import quiz_calibration, quiz_overview
 
         context = super().get_context(request, *args, **kwargs)
         if context["access"] is not None:
             context["overview"] = quiz_overview(quiz=self, user=request.user)
+            if self.certainty_based_marking and any(a.status == Attempt.Status.GRADED for a in context["overview"].attempts):
+                context["calibration"] = quiz_calibration(quiz=self, user=request.user)
         return context
 
     # A quiz is completed by a passed, graded attempt, never by the learner's word.
@@ -175,6 +189,12 @@ class Question(PolymorphicModel, ClusterableModel):
     @property
     def field_name(self):
         return f"q-{self.pk}"
+
+    @property
+    def certainty_field_name(self):
+        """The attempt form's name for how sure the learner is (certainty-based marking);
+        also the key of that certainty in the drafts and in the raw responses."""
+        return f"c-{self.pk}"
 
     def form_field_names(self):
         """Every name under which the attempt form sends a response to this question."""
@@ -578,6 +598,12 @@ class Answer(models.Model):
     score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     max_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
     feedback = models.JSONField(default=list, blank=True)
+    # Certainty-based marking only (QuizPage.certainty_based_marking): how sure the learner
+    # said they were (null when unanswered or on another quiz), and what the answer earned
+    # at that certainty (quizzes.grading.cbm_score); score and max_score stay the
+    # question's own points, from which right or wrong is read.
+    certainty = models.PositiveSmallIntegerField(_("certitude"), choices=Certainty.choices, null=True, blank=True)
+    cbm_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = _("réponse")

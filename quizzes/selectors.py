@@ -15,7 +15,8 @@ from django.utils.safestring import mark_safe
 
 from courses import publishing
 from learners.rawsql import column_converters, converted
-from quizzes.models import Attempt, Question
+from quizzes.grading import Certainty, calibration
+from quizzes.models import Answer, Attempt, Question
 
 
 # Loaded questions of this process, by id, with the `updated_at` they were read at. A
@@ -115,6 +116,13 @@ class AskedQuestion:
     options: list
     value: object = None
     error: str = ""
+    certainty: object = None  # what the learner said of their certainty so far (raw)
+    asks_certainty: bool = False  # the quiz is marked by certainty
+
+    @property
+    def certainty_choices(self):
+        """(value as the form sends it, label, checked) for each certainty."""
+        return [(str(value), label, str(value) == str(self.certainty)) for value, label in Certainty.choices]
 
     @property
     def rank_choices(self):
@@ -151,9 +159,10 @@ def asked_questions(attempt, values=None, errors=None):
         options = [o for relation in question.prefetch for o in getattr(question, relation).all()]
         order = {pk: index for index, pk in enumerate(attempt.choice_order.get(str(question.pk), []))}
         options.sort(key=lambda option: order.get(option.pk, len(order)))
-        asked.append(
-            AskedQuestion(number, question, options, values.get(str(question.pk)), errors.get(question.pk, ""))
-        )
+        asked.append(AskedQuestion(
+            number, question, options, values.get(str(question.pk)), errors.get(question.pk, ""),
+            values.get(question.certainty_field_name), attempt.quiz.certainty_based_marking,
+        ))
     return asked
 
 
@@ -179,3 +188,17 @@ def attempt_corrections(attempt):
         for number, question in enumerate(questions, start=1)
         if question.pk in answers
     ]
+
+
+def answers_calibration(answers):
+    """The calibration shown with a graded attempt (quizzes.grading.calibration), from
+    its `answers` as already read (the corrections'): no query."""
+    return calibration((answer.certainty, answer.score, answer.max_score) for answer in answers)
+
+
+def quiz_calibration(*, quiz, user):
+    """`user`'s calibration over all their graded attempts at `quiz`: 1 query."""
+    rows = Answer.objects.filter(
+        attempt__quiz=quiz, attempt__user=user, attempt__status=Attempt.Status.GRADED, certainty__isnull=False
+    ).values_list("certainty", "score", "max_score")
+    return calibration(rows)

@@ -126,8 +126,10 @@ def save_draft(*, user, attempt_id, form):
     with transaction.atomic():
         attempt = own_attempt(user=user, attempt_id=attempt_id, for_update=True)
         ensure_open(attempt, timezone.now())
-        raw = responses_in(load_questions(attempt.question_order), form)
+        raw = responses_in(load_questions(attempt.question_order), form, attempt.quiz.certainty_based_marking)
         allowed = {str(pk) for pk in attempt.question_order}
+        if attempt.quiz.certainty_based_marking:
+            allowed |= {f"c-{pk}" for pk in attempt.question_order}
         drafts = dict(attempt.drafts)
         for key, value in raw.items():
             if key in allowed:
@@ -153,6 +155,10 @@ def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
     is wrong. Then the attempt is `submitted` and grading is queued after
     the commit. Submitting an attempt twice is refused (409): it is graded once.
 
+    On a quiz with certainty-based marking, each answered question also needs a
+    certainty (raw key `c-<question id>`, see Question.certainty_field_name); a missing
+    or forged one is listed in AnswersInvalid like a wrong answer.
+
     Everything is read and checked before the write, which is one short transaction:
     the status changes only if the attempt is still in progress (concurrent submits:
     one stores, the others are refused). A caller that has just read the attempt with
@@ -162,34 +168,54 @@ def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
         attempt = own_attempt(user=user, attempt_id=attempt_id)
     ensure_open(attempt, now)
     questions = load_questions(attempt.question_order)
+    with_certainty = attempt.quiz.certainty_based_marking
     if form is not None:
-        raw = responses_in(questions, form)
-    cleaned, errors = {}, {}
+        raw = responses_in(questions, form, with_certainty)
+    cleaned, certainties, errors = {}, {}, {}
     for question in questions:
+        messages = []
         try:
             cleaned[question.pk] = question.clean_response(raw.get(str(question.pk)))
         except ValidationError as error:
-            errors[question.pk] = " ".join(error.messages)
+            messages += error.messages
+        if with_certainty:
+            try:
+                certainties[question.pk] = grading.parse_certainty(raw.get(question.certainty_field_name))
+            except ValidationError as error:
+                messages += error.messages
+            else:
+                if certainties[question.pk] is None and cleaned.get(question.pk) is not None:
+                    messages.append(str(_("Indiquez à quel point vous êtes sûr·e de votre réponse.")))
+        if messages:
+            errors[question.pk] = " ".join(messages)
     if errors:
         raise AnswersInvalid(errors, raw)
-    if not store_answers(attempt, questions, cleaned, now):
+    if not store_answers(attempt, questions, cleaned, now, certainties):
         raise AttemptRefused(_("Cette tentative a déjà été envoyée."), status=409)
     return attempt
 
 
-def store_answers(attempt, questions, cleaned, now):
+def store_answers(attempt, questions, cleaned, now, certainties=None):
     """In one transaction: mark `attempt` submitted if it is still in progress, store the
-    `cleaned` responses (by question id; missing means unanswered) and queue its grading
+    `cleaned` responses (by question id; missing means unanswered) with their
+    `certainties` (by question id; only on an answered question) and queue its grading
     after the commit. Returns False, storing nothing, if it was no longer in progress."""
     from quizzes import tasks
 
+    certainties = certainties or {}
     with transaction.atomic():
         if not Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
             status=Attempt.Status.SUBMITTED, submitted_at=now
         ):
             return False
         Answer.objects.bulk_create(
-            [Answer(attempt=attempt, question=q, payload=cleaned.get(q.pk), max_score=q.max_score) for q in questions]
+            [
+                Answer(
+                    attempt=attempt, question=q, payload=cleaned.get(q.pk), max_score=q.max_score,
+                    certainty=certainties.get(q.pk) if cleaned.get(q.pk) is not None else None,
+                )
+                for q in questions
+            ]
         )
         queueing.enqueue_on_commit(tasks.grade_attempt, attempt.pk)
     attempt.status, attempt.submitted_at = Attempt.Status.SUBMITTED, now
@@ -215,12 +241,19 @@ def grade_submitted(attempt_id):
     attempt.quiz = page_object(attempt.quiz_id)  # as published, kept per content token
     answers = list(attempt.answers.all())
     questions = {q.pk: q for q in load_questions([a.question_id for a in answers])}
+    with_certainty = attempt.quiz.certainty_based_marking
     grades = []
     for answer in answers:
         grade = questions[answer.question_id].grade(answer.payload)
         answer.score, answer.max_score, answer.feedback = grade.score, grade.max_score, grade.feedback
+        answer.cbm_score = grading.cbm_score(grade, answer.certainty) if with_certainty else None
         grades.append(grade)
-    result = grading.attempt_result(grades, pass_mark=attempt.quiz.pass_mark)
+    if with_certainty:
+        result = grading.cbm_attempt_result(
+            grades, [answer.certainty for answer in answers], pass_mark=attempt.quiz.pass_mark
+        )
+    else:
+        result = grading.attempt_result(grades, pass_mark=attempt.quiz.pass_mark)
     course = course_of(attempt.quiz) if result.passed else None
     outline = course_outline(course) if course is not None else None
     now = timezone.now()
@@ -247,7 +280,8 @@ def grade_submitted(attempt_id):
 
 
 def save_grades(answers):
-    """Write the score, maximum and feedback of `answers` (of one attempt) in one UPDATE.
+    """Write the score, maximum, feedback and certainty-based score of `answers` (of one
+    attempt) in one UPDATE.
 
     Written by hand: Django's bulk_update builds one CASE expression per field and row
     and spent about 5 ms on a 10-question attempt, a fifth of a whole grading."""
@@ -255,13 +289,14 @@ def save_grades(answers):
         return
     quote = connection.ops.quote_name
     json_param = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    cases = {"score": [], "max_score": [], "feedback": []}
-    params = {"score": [], "max_score": [], "feedback": []}
+    cases = {"score": [], "max_score": [], "feedback": [], "cbm_score": []}
+    params = {"score": [], "max_score": [], "feedback": [], "cbm_score": []}
     for answer in answers:
         for name, value, placeholder in (
             ("score", str(answer.score), "CAST(%s AS NUMERIC)"),
             ("max_score", str(answer.max_score), "CAST(%s AS NUMERIC)"),
             ("feedback", json.dumps(list(answer.feedback)), json_param),
+            ("cbm_score", None if answer.cbm_score is None else str(answer.cbm_score), "CAST(%s AS NUMERIC)"),
         ):
             cases[name].append(f"WHEN %s THEN {placeholder}")
             params[name] += [answer.pk, value]
@@ -269,7 +304,7 @@ def save_grades(answers):
     sets = ", ".join(f"{quote(name)} = CASE {quote('id')} {' '.join(whens)} END" for name, whens in cases.items())
     sql = f"UPDATE {quote(Answer._meta.db_table)} SET {sets} WHERE {quote('id')} IN ({', '.join(['%s'] * len(ids))})"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params["score"], *params["max_score"], *params["feedback"], *ids])
+        cursor.execute(sql, [*params["score"], *params["max_score"], *params["feedback"], *params["cbm_score"], *ids])
 
 
 def requeue_stuck_attempts():
@@ -301,7 +336,9 @@ def requeue_stuck_attempts():
 def submit_expired(*, attempt_id):
     """Submit an attempt whose time is up with the answers saved before the deadline;
     a saved answer that is not valid counts as unanswered. Does nothing if it was already
-    submitted or its deadline is not reached."""
+    submitted or its deadline is not reached. On a quiz with certainty-based marking, an
+    answer saved without a valid certainty counts at "low" (Moodle's default certainty):
+    it earns its points once and costs nothing if wrong."""
     with transaction.atomic():
         # Locked, so that no draft saved meanwhile is left out.
         attempt = Attempt.objects.select_for_update().filter(pk=attempt_id).first()
@@ -311,22 +348,38 @@ def submit_expired(*, attempt_id):
         if now < attempt.deadline:
             return None
         questions = load_questions(attempt.question_order)
-        cleaned = {}
+        cleaned, certainties = {}, {}
         for question in questions:
             try:
                 cleaned[question.pk] = question.clean_response(attempt.drafts.get(str(question.pk)))
             except ValidationError:
                 cleaned[question.pk] = None
-        store_answers(attempt, questions, cleaned, now)
+            if attempt.quiz.certainty_based_marking:
+                try:
+                    certainty = grading.parse_certainty(attempt.drafts.get(question.certainty_field_name))
+                except ValidationError:
+                    certainty = None
+                certainties[question.pk] = certainty or grading.Certainty.LOW
+        store_answers(attempt, questions, cleaned, now, certainties)
     return attempt
 
 
-def responses_in(questions, form):
-    """The raw responses to `questions` in a submitted attempt form, by question id.
-    A field for any other question, or for a part (a pair, an item) of another question,
-    is refused, not ignored: the form was forged."""
+def responses_in(questions, form, with_certainty=False):
+    """The raw responses to `questions` in a submitted attempt form, by question id, and,
+    `with_certainty` (certainty-based marking), how sure the learner is of each, by
+    `c-<question id>`. A field for any other question, or for a part (a pair, an item) of
+    another question, or a certainty on a quiz that asks none, is refused, not ignored:
+    the form was forged."""
     known = set().union(*(q.form_field_names() for q in questions))
+    certainty_names = {q.certainty_field_name for q in questions} if with_certainty else set()
     for name in form:
         if name.startswith("q-") and name not in known:
             raise AttemptRefused(_("Une réponse porte sur une question qui ne fait pas partie de ce quiz."), status=400)
-    return {str(q.pk): q.raw_from_post(form) for q in questions}
+        if name.startswith("c-") and name not in certainty_names:
+            raise AttemptRefused(
+                _("Un degré de certitude porte sur une question qui ne fait pas partie de ce quiz."), status=400
+            )
+    raw = {str(q.pk): q.raw_from_post(form) for q in questions}
+    for question in questions if with_certainty else ():
+        raw[question.certainty_field_name] = form.get(question.certainty_field_name)
+    return raw

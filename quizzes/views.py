@@ -11,7 +11,7 @@ from home.views import refusal
 from learners import progress
 from quizzes import services
 from quizzes.models import Attempt, QuizPage
-from quizzes.selectors import asked_questions, attempt_corrections, quiz_overview, with_html
+from quizzes.selectors import answers_calibration, asked_questions, attempt_corrections, quiz_overview, with_html
 
 
 @login_required
@@ -89,6 +89,8 @@ def result(request, attempt_id):
         "show_corrections": graded and attempt.quiz.shows_corrections(attempt),
         "overview": quiz_overview(quiz=attempt.quiz, user=request.user),
     }
+    if graded and attempt.quiz.certainty_based_marking:
+        context["calibration"] = answers_calibration(correction.answer for correction in context["corrections"])
     template = "quizzes/includes/result.html" if request.GET.get("fragment") else "quizzes/result.html"
     return render(request, template, context)
 

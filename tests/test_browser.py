@@ -185,12 +185,15 @@ def test_a_new_learner_goes_from_sign_up_to_a_verified_certificate_with_the_keyb
 
 
 def answer_with_keyboard(page, raw):
-    """Give the responses `raw` (as right_answers returns them) with the keyboard only:
-    Tab between controls, arrows inside radio groups and lists, Space to tick, typing."""
+    """Give the responses `raw` (as right_answers returns them, with certainties under
+    `c-<question id>` on a quiz marked by certainty) with the keyboard only: Tab between
+    controls, arrows inside radio groups and lists, Space to tick, typing."""
     actions = []
     for question_id, value in raw.items():
         field = f"q-{question_id}"
-        if isinstance(value, dict):
+        if question_id.startswith("c-"):
+            actions.append((f"{question_id}-{value}", "tick", None))
+        elif isinstance(value, dict):
             actions += [(f"{field}-{key}", "select", item) for key, item in value.items()]
         elif isinstance(value, list):
             actions += [(f"{field}-{item}", "tick", None) for item in value]
@@ -251,16 +254,20 @@ def test_a_learner_fails_then_passes_a_demo_quiz_with_the_keyboard(
     page.get_by_role("heading", name="Pas encore réussi").wait_for(timeout=60_000)
     screenshot(page, "2-echec")
 
-    # retry, answering every question with the keyboard
+    # retry, answering every question with the keyboard, and saying how sure (the demo
+    # crisis quiz is marked by certainty): very sure of every answer
+    assert quiz.certainty_based_marking
     tab_to_text(page, "Nouvelle tentative")
     press_enter_and_wait(page)
     attempt = Attempt.objects.get(user=learner, number=2)
-    answer_with_keyboard(page, right_answers(attempt))
+    certainties = {f"c-{pk}": "3" for pk in attempt.question_order}
+    answer_with_keyboard(page, {**right_answers(attempt), **certainties})
     screenshot(page, "3-reponses")
     tab_to_text(page, "Envoyer mes réponses")
     press_enter_and_wait(page)
     page.get_by_role("heading", name="Quiz réussi !").wait_for(timeout=60_000)
     assert page.get_by_text("soit 100 %").is_visible()
+    assert page.get_by_role("table").filter(has_text="Très sûr·e").is_visible()  # the calibration
     screenshot(page, "4-reussite")
 
     # the module shows the quiz completed
@@ -272,6 +279,7 @@ def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_c
     """axe-core (the engine behind most accessibility audits) on every kind of page a
     learner meets, logged out and in, including a quiz being taken and its result."""
     from quizzes import services
+    from quizzes.demo import demo_responses
     from quizzes.models import QuizPage
 
     page = browser_page
@@ -306,5 +314,13 @@ def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_c
     services.submit_attempt(user=learner, attempt_id=attempt.pk, raw={})
     services.grade_attempt(attempt.pk)
     audit(f"/quiz/tentatives/{attempt.pk}/resultat/")
+    # a quiz marked by certainty: the certainty asked with each question, the calibration
+    crisis_quiz = QuizPage.objects.get(certainty_based_marking=True)
+    marked = services.start_attempt(user=learner, quiz=crisis_quiz)
+    audit(f"/quiz/tentatives/{marked.pk}/")
+    services.submit_attempt(user=learner, attempt_id=marked.pk, raw=demo_responses(marked, wrong={0, 1}))
+    services.grade_attempt(marked.pk)
+    audit(f"/quiz/tentatives/{marked.pk}/resultat/")
+    audit(crisis_quiz.url)
 
     assert audit.problems == {}
