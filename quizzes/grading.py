@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 MAX_TEXT_ANSWER = 500  # characters: a short answer is a word or an expression
 ZERO = Decimal("0")
@@ -144,9 +144,9 @@ def ordered_pairs_fraction(given, expected):
 
 
 class Certainty(models.IntegerChoices):
-    LOW = 1, _lazy("Peu sûr·e")
-    MEDIUM = 2, _lazy("Assez sûr·e")
-    HIGH = 3, _lazy("Très sûr·e")
+    LOW = 1, gettext_lazy("Peu sûr·e")
+    MEDIUM = 2, gettext_lazy("Assez sûr·e")
+    HIGH = 3, gettext_lazy("Très sûr·e")
 
 
 CBM_RIGHT = {Certainty.LOW: Decimal(1), Certainty.MEDIUM: Decimal(2), Certainty.HIGH: Decimal(3)}
