@@ -22,6 +22,8 @@ from quizzes.models import (
     ShortAnswerQuestion,
     SingleChoiceOption,
     SingleChoiceQuestion,
+    TriageComment,
+    TriageQuestion,
     TrueFalseQuestion,
 )
 
@@ -60,6 +62,15 @@ TYPES = {
         OrderingQuestion,
         lambda d: {},
         lambda d: ("items", [OrderingItem(text=text) for text in d["items"]], ("text",)),
+    ),
+    "triage": (
+        TriageQuestion,
+        lambda d: {},
+        lambda d: ("comments", [
+            TriageComment(text=c["text"], author=c.get("author", ""), expected_category=c["category"],
+                          expected_action=c["action"], explanation=c.get("explanation", ""))
+            for c in d["comments"]
+        ], ("text", "author", "expected_category", "expected_action", "explanation")),
     ),
 }
 
@@ -149,6 +160,18 @@ def ordering_response(question, right):
     return {str(item): str(rank) for item, rank in zip(items, ranks)}
 
 
+def triage_response(question, right):
+    categories = [value for value, _label in question.category_choices]
+    raw = {}
+    for comment in question.comments.all():
+        category = comment.expected_category
+        if not right:  # the next category: wrong, and the action with it
+            category = categories[(categories.index(category) + 1) % len(categories)]
+        raw[f"{comment.pk}-category"] = category
+        raw[f"{comment.pk}-action"] = comment.expected_action if right else "delete" if comment.expected_action != "delete" else "hide"
+    return raw
+
+
 RESPONSES = {
     SingleChoiceQuestion: single_choice_response,
     MultipleChoiceQuestion: multiple_choice_response,
@@ -157,6 +180,7 @@ RESPONSES = {
     NumericQuestion: numeric_response,
     MatchingQuestion: matching_response,
     OrderingQuestion: ordering_response,
+    TriageQuestion: triage_response,
 }
 
 
