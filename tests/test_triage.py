@@ -236,3 +236,35 @@ def test_an_unanswered_triage_is_corrected_with_the_expected_choices_and_no_tabl
 
     assert "pas de réponse" in html and html.count("attendue : ") == 8
     assert "confusion-table" not in html and "verdict" not in html
+
+
+# --- The demo course ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_crisis_quiz_asks_one_triage_meeting_every_category_and_reloads_unchanged(demo_course):
+    from quizzes.demo import load_quizzes, read_quizzes, triage_response
+    from quizzes.models import TriageCategory
+    from quizzes.selectors import load_questions
+
+    # given the demo crisis quiz, as the demo loader wrote it
+    quiz = QuizPage.objects.descendant_of(demo_course).get(slug="quiz-gestion-de-crise")
+    questions = load_questions(quiz.question_ids())
+    triages = [question for question in questions if type(question) is TriageQuestion]
+
+    # then it holds one triage among its ten questions, of five or six comments meeting every category
+    assert len(questions) == 10 and len(triages) == 1
+    triage = triages[0]
+    comments = list(triage.comments.all())
+    assert 5 <= len(comments) <= 6 and {c.expected_category for c in comments} == set(TriageCategory.values)
+    assert all(c.text.strip() and c.explanation.strip() for c in comments)
+    assert "Solane Restauration" in triage.prompt
+
+    # and the demo learners' answers grade as they are meant to
+    right, wrong = (triage.clean_response(triage_response(triage, answer)) for answer in (True, False))
+    assert triage.grade(right).score == triage.max_score and triage.grade(wrong).score == 0
+
+    # and loading the demo again leaves the comments as they were (attempts keep their ids)
+    ids = [c.pk for c in comments]
+    assert load_quizzes(demo_course, read_quizzes())["updated"] == 0
+    assert list(TriageQuestion.objects.get(pk=triage.pk).comments.values_list("pk", flat=True)) == ids
