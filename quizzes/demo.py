@@ -22,6 +22,8 @@ from quizzes.models import (
     ShortAnswerQuestion,
     SingleChoiceOption,
     SingleChoiceQuestion,
+    TriageAction,
+    TriageCategory,
     TriageComment,
     TriageQuestion,
     TrueFalseQuestion,
@@ -161,14 +163,15 @@ def ordering_response(question, right):
 
 
 def triage_response(question, right):
-    categories = [value for value, _label in question.category_choices]
+    """Each comment's expected category and action, or (wrong) the next ones in the lists."""
+    def pick(choices, expected):
+        values = choices.values
+        return expected if right else values[(values.index(expected) + 1) % len(values)]
+
     raw = {}
     for comment in question.comments.all():
-        category = comment.expected_category
-        if not right:  # the next category: wrong, and the action with it
-            category = categories[(categories.index(category) + 1) % len(categories)]
-        raw[f"{comment.pk}-category"] = category
-        raw[f"{comment.pk}-action"] = comment.expected_action if right else "delete" if comment.expected_action != "delete" else "hide"
+        raw[f"{comment.pk}-category"] = pick(TriageCategory, comment.expected_category)
+        raw[f"{comment.pk}-action"] = pick(TriageAction, comment.expected_action)
     return raw
 
 

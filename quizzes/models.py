@@ -585,8 +585,10 @@ class TriageQuestion(Question):
         verbose_name = _("tri de modération")
         verbose_name_plural = _("questions de tri de modération")
 
-    category_choices = TriageCategory.choices
-    action_choices = TriageAction.choices
+    @property
+    def parts(self):
+        """(part, label, choices) of the two selects the learner answers per comment."""
+        return [("category", gettext("Catégorie"), TriageCategory.choices), ("action", gettext("Action"), TriageAction.choices)]
 
     def raw_from_post(self, data):
         return {

@@ -10,7 +10,7 @@ from quizzes.models import Attempt
 from tests.accessibility import Audit
 from tests.factories import make_course_with, make_user
 from tests.keyboard import press_enter_and_wait, tab_to_text
-from tests.test_browser import PASSWORD, answer_with_keyboard
+from tests.test_browser import PASSWORD, answer_with_keyboard, log_in
 from tests.test_triage import HALF_RIGHT, make_triage_quiz
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -23,11 +23,7 @@ def test_a_learner_triages_with_the_keyboard_and_reads_an_accessible_correction(
     course = make_course_with(modules=1, lessons_per_module=0)
     quiz, question = make_triage_quiz(ModulePage.objects.child_of(course).get())
     progress.enroll(user=learner, course=course)
-    page.goto("/comptes/connexion/")
-    page.get_by_label("Adresse e-mail").fill("noa@example.org")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
+    log_in(page, "noa@example.org")
     page.goto(quiz.url)
     tab_to_text(page, "Commencer le quiz")
     press_enter_and_wait(page)
