@@ -17,7 +17,7 @@ MEDIA_PERMISSIONS = [
 ]
 # The question bank: trainers write, edit and delete questions of every type.
 QUESTION_MODELS = ["singlechoicequestion", "multiplechoicequestion", "truefalsequestion", "shortanswerquestion",
-                   "numericquestion", "matchingquestion", "orderingquestion"]
+                   "numericquestion", "matchingquestion", "orderingquestion", "triagequestion"]
 QUESTION_PERMISSIONS = [
     ("quizzes", f"{action}_{model}") for model in QUESTION_MODELS for action in ("add", "change", "delete", "view")
 ]

@@ -22,6 +22,10 @@ from quizzes.models import (
     ShortAnswerQuestion,
     SingleChoiceOption,
     SingleChoiceQuestion,
+    TriageAction,
+    TriageCategory,
+    TriageComment,
+    TriageQuestion,
     TrueFalseQuestion,
 )
 
@@ -60,6 +64,15 @@ TYPES = {
         OrderingQuestion,
         lambda d: {},
         lambda d: ("items", [OrderingItem(text=text) for text in d["items"]], ("text",)),
+    ),
+    "triage": (
+        TriageQuestion,
+        lambda d: {},
+        lambda d: ("comments", [
+            TriageComment(text=c["text"], author=c.get("author", ""), expected_category=c["category"],
+                          expected_action=c["action"], explanation=c.get("explanation", ""))
+            for c in d["comments"]
+        ], ("text", "author", "expected_category", "expected_action", "explanation")),
     ),
 }
 
@@ -150,6 +163,19 @@ def ordering_response(question, right):
     return {str(item): str(rank) for item, rank in zip(items, ranks)}
 
 
+def triage_response(question, right):
+    """Each comment's expected category and action, or (wrong) the next ones in the lists."""
+    def pick(choices, expected):
+        values = choices.values
+        return expected if right else values[(values.index(expected) + 1) % len(values)]
+
+    raw = {}
+    for comment in question.comments.all():
+        raw[f"{comment.pk}-category"] = pick(TriageCategory, comment.expected_category)
+        raw[f"{comment.pk}-action"] = pick(TriageAction, comment.expected_action)
+    return raw
+
+
 RESPONSES = {
     SingleChoiceQuestion: single_choice_response,
     MultipleChoiceQuestion: multiple_choice_response,
@@ -158,6 +184,7 @@ RESPONSES = {
     NumericQuestion: numeric_response,
     MatchingQuestion: matching_response,
     OrderingQuestion: ordering_response,
+    TriageQuestion: triage_response,
 }
 
 

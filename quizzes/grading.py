@@ -294,3 +294,43 @@ def calibration_advice(levels):
             "Osez dire « Très sûr·e » quand vous connaissez la réponse."
         )
     return _("Votre certitude correspond bien à vos résultats : continuez ainsi.")
+
+def triage_fraction(expected, chosen):
+    """The share earned by a moderation triage: `expected` and `chosen` map each comment
+    to its (category, action). Every comment weighs the same; within it, the category is
+    worth one half and the action the other. A comment left out earns nothing."""
+    if not expected:
+        return Decimal(0)
+    halves = 0
+    for comment, (category, action) in expected.items():
+        chosen_category, chosen_action = chosen.get(comment, (None, None))
+        halves += (chosen_category == category) + (chosen_action == action)
+    return Decimal(halves) / Decimal(2 * len(expected))
+
+
+@dataclass(frozen=True)
+class ConfusionTable:
+    """Counts of (expected, chosen) pairs: `labels` name the categories in order, each
+    row of `counts` is an expected category, each column a chosen one."""
+
+    labels: list
+    counts: list
+
+    @property
+    def rows(self):
+        """(label, [(count, on the diagonal)]) per expected category, for a template."""
+        return [
+            (label, [(count, row == column) for column, count in enumerate(counts)])
+            for row, (label, counts) in enumerate(zip(self.labels, self.counts))
+        ]
+
+
+def confusion_table(pairs, choices):
+    """The confusion table of (expected, chosen) `pairs` over `choices` ((value, label)
+    in the order to show). A value outside `choices` is not counted."""
+    index = {value: position for position, (value, _label) in enumerate(choices)}
+    counts = [[0] * len(choices) for _choice in choices]
+    for expected, chosen in pairs:
+        if expected in index and chosen in index:
+            counts[index[expected]][index[chosen]] += 1
+    return ConfusionTable(labels=[label for _value, label in choices], counts=counts)

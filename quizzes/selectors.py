@@ -178,6 +178,10 @@ class Correction:
             return None
         return self.question.answer_text(self.answer.payload)
 
+    @property
+    def review(self):
+        return self.question.review(self.answer.payload)
+
 
 def attempt_corrections(attempt):
     """The graded answers of `attempt`, in the order the questions were asked."""

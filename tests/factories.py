@@ -89,13 +89,19 @@ def make_question(kind, number=0, **fields):
             q.MatchingPair(left="A", right="1"), q.MatchingPair(left="B", right="2")]),
         "ordering": lambda: q.OrderingQuestion(**fields, items=[
             q.OrderingItem(text="Un"), q.OrderingItem(text="Deux"), q.OrderingItem(text="Trois")]),
+        "triage": lambda: q.TriageQuestion(**fields, comments=[
+            q.TriageComment(text="Livraison en retard de trois jours, personne ne répond au téléphone.",
+                            expected_category="complaint", expected_action="reply"),
+            q.TriageComment(text="Gagnez 500 € par jour depuis chez vous, cliquez ici !", author="@promo_facile",
+                            expected_category="spam", expected_action="delete")]),
     }
     question = builders[kind]()
     question.save()
     return question
 
 
-QUESTION_KINDS = ["single_choice", "multiple_choice", "true_false", "short_answer", "numeric", "matching", "ordering"]
+QUESTION_KINDS = ["single_choice", "multiple_choice", "true_false", "short_answer", "numeric", "matching", "ordering",
+                  "triage"]
 
 
 def make_quiz(module, questions=7, kinds=QUESTION_KINDS, **fields):
@@ -132,6 +138,11 @@ def right_answers(attempt):
             raw[str(question.pk)] = {str(p.pk): str(p.pk) for p in question.pairs.all()}
         elif kind == "OrderingQuestion":
             raw[str(question.pk)] = {str(item.pk): str(rank) for rank, item in enumerate(question.items.all(), 1)}
+        elif kind == "TriageQuestion":
+            raw[str(question.pk)] = {
+                f"{comment.pk}-{part}": getattr(comment, f"expected_{part}")
+                for comment in question.comments.all() for part in ("category", "action")
+            }
     return raw
 
 

@@ -22,6 +22,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 PASSWORD = "un-mot-de-passe-solide"
 
 
+def log_in(page, email, password=PASSWORD):
+    """Log in through the login form and wait for the home page."""
+    page.goto("/comptes/connexion/")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
+    page.wait_for_url("**/")
+
+
 def progress_value(page):
     return int(page.locator("progress").first.get_attribute("value"))
 
@@ -238,11 +247,7 @@ def test_a_learner_fails_then_passes_a_demo_quiz_with_the_keyboard(
     progress.enroll(user=learner, course=demo_course)
     crisis = ModulePage.objects.get(theme=ModulePage.Theme.CRISIS)
     quiz = QuizPage.objects.child_of(crisis).get()
-    page.goto("/comptes/connexion/")
-    page.get_by_label("Adresse e-mail").fill("sam@example.org")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
+    log_in(page, "sam@example.org")
 
     # start the quiz and send it blank: the result appears by itself, failed
     page.goto(quiz.url)
@@ -300,11 +305,7 @@ def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_c
 
     for url in pages:
         audit(url)
-    page.goto("/comptes/connexion/")
-    page.get_by_label("Adresse e-mail").fill("lea@example.org")
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("main").get_by_role("button", name="Se connecter").click()
-    page.wait_for_url("**/")
+    log_in(page, "lea@example.org")
     for url in logged_in:
         audit(url)
     # a lesson whose exercise is done: the learner's answer beside the model answer

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from courses.models import LessonPage, ModulePage
 from learners.models import Assignment, Enrollment, Membership, Organisation, StepProgress, Team, User
 from quizzes.models import Answer, Attempt
-from tests.factories import enrolled_client, make_course_with, make_quiz, make_user
+from quizzes.selectors import load_questions
+from tests.factories import QUESTION_KINDS, enrolled_client, make_course_with, make_quiz, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +100,7 @@ def test_every_url_pattern_answers_hostile_path_values_without_a_5xx(people):
 def site(db):
     """A learner enrolled in a one-lesson course with a quiz, an attempt in progress."""
     course = make_course_with(modules=1, lessons_per_module=1)
-    quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=7)
+    quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=len(QUESTION_KINDS))  # every type
     learner = make_user()
     client = enrolled_client(Client(raise_request_exception=False), learner, course)
     attempt_url = client.post(f"/quiz/{quiz.pk}/commencer/").url
@@ -121,7 +122,9 @@ def site(db):
 def endpoints(site):
     """(who, method, url, field names) for every form and JSON endpoint."""
     lesson, course, attempt = site["lesson"], site["course"], site["attempt"]
-    answer_fields = [f"q-{pk}" for pk in attempt.question_order] + ["action"]
+    questions = load_questions(attempt.question_order)
+    # every field the form sends: one per question, or one per part (pair, item, comment's choice)
+    answer_fields = sorted(set().union(*(q.form_field_names() for q in questions))) + ["action"]
     return [
         ("anonymous", "post", "/comptes/inscription/", ["first_name", "last_name", "email", "password1", "password2", "next"]),
         ("anonymous", "post", "/comptes/connexion/", ["username", "password", "next"]),

@@ -17,6 +17,8 @@ from quizzes.models import (
     ShortAnswerQuestion,
     SingleChoiceOption,
     SingleChoiceQuestion,
+    TriageComment,
+    TriageQuestion,
     TrueFalseQuestion,
 )
 
@@ -73,6 +75,27 @@ def ordering():
     q.items = [OrderingItem(pk=20, text="Détecter"), OrderingItem(pk=21, text="Contenir"),
                OrderingItem(pk=22, text="Répondre"), OrderingItem(pk=23, text="Analyser")]
     return q
+
+
+def triage():
+    q = TriageQuestion(prompt="Triez les commentaires sous votre publication", points=3)
+    q.comments = [
+        TriageComment(pk=30, text="Trois semaines sans réponse à ma réclamation.", expected_category="complaint",
+                      expected_action="reply", explanation="Une critique argumentée appelle une réponse."),
+        TriageComment(pk=31, text="Encore une boîte de bras cassés, lol", author="@zorglub",
+                      expected_category="troll", expected_action="hide"),
+        TriageComment(pk=32, text="Voici l'adresse et le téléphone de la cheffe de cuisine : …",
+                      expected_category="personal_data", expected_action="delete"),
+    ]
+    return q
+
+
+def triage_raw(*choices):
+    """The raw response of triage(): one (category, action) per comment, in order."""
+    raw = {}
+    for pk, (category, action) in zip((30, 31, 32), choices):
+        raw[f"{pk}-category"], raw[f"{pk}-action"] = category, action
+    return raw
 
 
 def check(question, raw, expected_clean, expected_score):
@@ -188,6 +211,118 @@ def test_ordering_partial_credit_for_neighbours_kept(raw, cleaned, score):
     check(ordering(), raw, cleaned, score)
 
 
+RIGHT = {"30": {"category": "complaint", "action": "reply"}, "31": {"category": "troll", "action": "hide"},
+         "32": {"category": "personal_data", "action": "delete"}}
+
+
+@pytest.mark.parametrize("raw, cleaned, score", [
+    # right, half right, all wrong: each comment weighs 1 point, its category half, its action half
+    (triage_raw(("complaint", "reply"), ("troll", "hide"), ("personal_data", "delete")), RIGHT, "3"),
+    (triage_raw(("complaint", "hide"), ("troll", "delete"), ("personal_data", "hide")),
+     {"30": {"category": "complaint", "action": "hide"}, "31": {"category": "troll", "action": "delete"},
+      "32": {"category": "personal_data", "action": "hide"}}, "1.5"),
+    (triage_raw(("complaint", "reply"), ("troll", "delete"), ("spam", "hide")),
+     {"30": {"category": "complaint", "action": "reply"}, "31": {"category": "troll", "action": "delete"},
+      "32": {"category": "spam", "action": "hide"}}, "1.5"),
+    (triage_raw(("troll", "reply"), ("complaint", "hide"), ("personal_data", "delete")),
+     {"30": {"category": "troll", "action": "reply"}, "31": {"category": "complaint", "action": "hide"},
+      "32": {"category": "personal_data", "action": "delete"}}, "2"),
+    (triage_raw(("spam", "delete"), ("complaint", "reply"), ("troll", "escalate")),
+     {"30": {"category": "spam", "action": "delete"}, "31": {"category": "complaint", "action": "reply"},
+      "32": {"category": "troll", "action": "escalate"}}, "0"),
+    (triage_raw((" complaint ", "reply"), ("troll", "hide "), ("personal_data", "delete")), RIGHT, "3"),
+    # unanswered
+    (None, None, "0"), ({}, None, "0"), (triage_raw(("", ""), ("", ""), ("", "")), None, "0"),
+    (triage_raw((None, None), ("  ", None), (None, "")), None, "0"),
+    # every comment must be answered, with both choices
+    (triage_raw(("complaint", "reply"), ("troll", "hide")), INVALID, None),
+    (triage_raw(("complaint", "reply"), ("troll", ""), ("personal_data", "delete")), INVALID, None),
+    (triage_raw(("complaint", "reply"), ("", ""), ("", "")), INVALID, None),
+    # forged values
+    (triage_raw(("insulte", "reply"), ("troll", "hide"), ("personal_data", "delete")), INVALID, None),
+    (triage_raw(("hide", "complaint"), ("troll", "hide"), ("personal_data", "delete")), INVALID, None),
+    (triage_raw(("Troll", "reply"), ("troll", "hide"), ("personal_data", "delete")), INVALID, None),
+    (triage_raw((1, "reply"), ("troll", "hide"), ("personal_data", "delete")), INVALID, None),
+    (triage_raw((["complaint"], "reply"), ("troll", "hide"), ("personal_data", "delete")), INVALID, None),
+    (triage_raw(({"x": "complaint"}, "reply"), ("troll", "hide"), ("personal_data", "delete")), INVALID, None),
+    ({**triage_raw(("complaint", "reply"), ("troll", "hide"), ("personal_data", "delete")), "99-category": "spam"},
+     INVALID, None),  # a comment of another question
+    ({**triage_raw(("complaint", "reply"), ("troll", "hide"), ("personal_data", "delete")),
+      "18446744073709551646-category": "spam"}, INVALID, None),  # an id past 64 bits
+    ({**triage_raw(("complaint", "reply"), ("troll", "hide"), ("personal_data", "delete")), "٣٠-category": "spam"},
+     INVALID, None),  # "30" in Arabic-Indic digits
+    ({**triage_raw(("complaint", "reply"), ("troll", "hide"), ("personal_data", "delete")), "30-tone": "calme"},
+     INVALID, None),
+    ({30: {"category": "complaint", "action": "reply"}}, INVALID, None),
+    (["complaint", "reply"], INVALID, None), ("complaint", INVALID, None), (30, INVALID, None),
+])
+def test_triage_category_counts_half_and_action_half_per_comment(raw, cleaned, score):
+    check(triage(), raw, cleaned, score)
+
+
+def test_triage_says_what_is_missing_or_forged_in_french():
+    question = triage()
+    with pytest.raises(ValidationError) as missing:
+        question.clean_response(triage_raw(("complaint", "reply"), ("troll", ""), ("", "delete")))
+    assert missing.value.messages == [
+        "Il manque la catégorie ou l'action de 2 commentaires : classez chaque commentaire."
+    ]
+    with pytest.raises(ValidationError) as foreign:
+        question.clean_response({**triage_raw(("complaint", "reply")), "99-action": "hide"})
+    assert foreign.value.messages == ["Une réponse porte sur un commentaire qui ne fait pas partie de cette question."]
+    with pytest.raises(ValidationError) as unknown:
+        question.clean_response(triage_raw(("complaint", "reply"), ("troll", "bannir"), ("spam", "hide")))
+    assert unknown.value.messages == ["Choisissez une catégorie et une action parmi celles proposées."]
+
+
+def test_a_triage_answer_of_comments_removed_since_counts_them_wrong_and_never_fails():
+    question = triage()
+    answer = {"30": {"category": "complaint", "action": "reply"}, "77": {"category": "spam", "action": "delete"}}
+    assert question.grade(answer).score == Decimal("1")  # comment 30 right; 31 and 32 unanswered
+    assert "?" in question.answer_text(answer)
+
+
+def test_the_triage_review_sets_each_choice_beside_the_expected_one_and_counts_confusions():
+    question = triage()
+    answer = question.clean_response(triage_raw(("complaint", "hide"), ("complaint", "hide"), ("troll", "delete")))
+
+    review = question.review(answer)
+
+    assert [(row.category_label, row.category_right, row.action_label, row.action_right) for row in review.rows] == [
+        ("Réclamation légitime", True, "Masquer", False),
+        ("Réclamation légitime", False, "Masquer", True),
+        ("Troll", False, "Supprimer", True),
+    ]
+    assert review.confusion.labels == ["Réclamation légitime", "Troll", "Spam", "Haine ou contenu illicite",
+                                       "Fuite de données personnelles"]
+    assert review.confusion.counts == [
+        [1, 0, 0, 0, 0],  # expected a complaint: chosen a complaint once
+        [1, 0, 0, 0, 0],  # expected a troll: chosen a complaint
+        [0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0],
+        [0, 1, 0, 0, 0],  # expected a personal-data leak: chosen a troll
+    ]
+    assert [cells[0] for _label, cells in review.confusion.rows] == [(1, True), (1, False), (0, False), (0, False), (0, False)]
+
+
+def test_an_unanswered_triage_shows_what_was_expected_and_no_confusion_table():
+    review = triage().review(None)
+    assert [(row.category, row.action, row.comment.pk) for row in review.rows] == [(None, None, 30), (None, None, 31), (None, None, 32)]
+    assert review.confusion is None
+
+
+@pytest.mark.parametrize("pairs, expected", [
+    ([], [[0, 0], [0, 0]]),
+    ([("a", "a"), ("a", "b"), ("b", "b"), ("b", "b")], [[1, 1], [0, 2]]),
+    ([("a", "z"), ("z", "a"), (None, "a")], [[0, 0], [0, 0]]),  # values outside the choices are not counted
+])
+def test_a_confusion_table_counts_expected_in_rows_and_chosen_in_columns(pairs, expected):
+    from quizzes.grading import confusion_table
+
+    table = confusion_table(pairs, [("a", "A"), ("b", "B")])
+    assert table.labels == ["A", "B"] and table.counts == expected
+
+
 def test_every_type_says_what_the_right_answer_is():
     assert single().correct_answer_text() == "Classmates"
     assert multiple().correct_answer_text() == "2FA ; Mot de passe unique"
@@ -197,6 +332,11 @@ def test_every_type_says_what_the_right_answer_is():
     assert numeric_tolerant().correct_answer_text() == "61,5 (à 0,5 près)"
     assert "CNIL → Autorité" in matching().correct_answer_text()
     assert ordering().correct_answer_text() == "Détecter → Contenir → Répondre → Analyser"
+    assert triage().correct_answer_text() == (
+        "« Trois semaines sans réponse à ma réclamation. » : Réclamation légitime, Répondre publiquement ; "
+        "« Encore une boîte de bras cassés, lol » : Troll, Masquer ; "
+        "« Voici l'adresse et le téléphone de la cheffe de cuisine : … » : Fuite de données personnelles, Supprimer"
+    )
 
 
 # --- An attempt's result (quizzes.grading.attempt_result) ------------------------------

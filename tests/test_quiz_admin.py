@@ -1,5 +1,7 @@
 """Trainers build the question bank and quizzes in the Wagtail admin."""
 
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth.models import Group
 from wagtail.test.utils.form_data import rich_text
@@ -15,6 +17,7 @@ from quizzes.models import (
     QuizPage,
     ShortAnswerQuestion,
     SingleChoiceQuestion,
+    TriageQuestion,
     TrueFalseQuestion,
 )
 from tests.factories import make_course_with, make_user
@@ -53,6 +56,12 @@ QUESTIONS = [
     (NumericQuestion, common("Combien ?", answer="72", tolerance="0")),
     (MatchingQuestion, common("Associez", **inline("pairs", [{"left": "A", "right": "1"}, {"left": "B", "right": "2"}]))),
     (OrderingQuestion, common("Ordonnez", **inline("items", [{"text": "Un"}, {"text": "Deux"}, {"text": "Trois"}]))),
+    (TriageQuestion, common("Triez ces commentaires", **inline("comments", [
+        {"text": "Mon colis est arrivé ouvert.", "author": "", "expected_category": "complaint",
+         "expected_action": "private", "explanation": "On règle le cas en privé."},
+        {"text": "Achetez des abonnés pas chers !", "author": "@bot42", "expected_category": "spam",
+         "expected_action": "delete", "explanation": ""},
+    ]))),
 ]
 
 
@@ -77,7 +86,7 @@ def test_a_trainer_builds_a_quiz_from_the_bank(trainer_client):
     for model, data in QUESTIONS:
         trainer_client.post(add_url(model), data)
     questions = list(Question.objects.order_by("pk"))
-    assert len(questions) == 7
+    assert len(questions) == len(QUESTIONS)
     course = make_course_with(modules=1, lessons_per_module=1)
     module = ModulePage.objects.child_of(course).get()
     url = f"/admin/pages/add/quizzes/quizpage/{module.pk}/"
@@ -95,6 +104,39 @@ def test_a_trainer_builds_a_quiz_from_the_bank(trainer_client):
     quiz = QuizPage.objects.get()
     assert quiz.live and quiz.max_attempts == 3
     assert quiz.question_ids() == [q.pk for q in reversed(questions)]
+
+
+def test_a_trainer_writes_a_triage_with_its_comments_and_reads_the_grading_rule(trainer_client):
+    # given the add form, which states how a triage is graded
+    page = trainer_client.get(add_url(TriageQuestion)).content.decode()
+    assert "la bonne catégorie rapporte la moitié de sa part des points, la bonne action l&#x27;autre moitié" in page
+    assert "Haine ou contenu illicite" in page and "Signaler à la plateforme et conserver les preuves" in page
+
+    # when the trainer saves a triage of two comments
+    data = dict(QUESTIONS[-1][1])
+    response = trainer_client.post(add_url(TriageQuestion), data)
+
+    # then it is in the bank with its comments, in order, and grades as the rule says
+    assert response.status_code == 302
+    question = TriageQuestion.objects.get()
+    comments = list(question.comments.all())
+    assert [(c.text, c.author, c.expected_category, c.expected_action) for c in comments] == [
+        ("Mon colis est arrivé ouvert.", "", "complaint", "private"),
+        ("Achetez des abonnés pas chers !", "@bot42", "spam", "delete"),
+    ]
+    first, second = (str(c.pk) for c in comments)
+    answer = question.clean_response({f"{first}-category": "complaint", f"{first}-action": "reply",
+                                      f"{second}-category": "spam", f"{second}-action": "delete"})
+    assert question.grade(answer).score == Decimal("1.50")  # 2 points: 3 halves of 4
+
+
+def test_a_triage_refuses_an_unknown_category_in_the_admin(trainer_client):
+    data = dict(QUESTIONS[-1][1])
+    data["comments-0-expected_category"] = "insulte"
+
+    response = trainer_client.post(add_url(TriageQuestion), data)
+
+    assert response.status_code == 200 and not TriageQuestion.objects.exists()
 
 
 def test_a_learner_cannot_reach_the_question_bank(client):
