@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quizzes', '0001_initial'),
+        ('quizzes', '0002_certainty_based_marking'),
     ]
 
     operations = [
