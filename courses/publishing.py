@@ -15,7 +15,9 @@ A change committed before a request starts is always seen: the request reads the
 token, which no cache entry carries yet. Entries never need deleting; they age out.
 Changes made without signals (a queryset.update() on pages, raw SQL) must call bump()."""
 
+import threading
 import uuid
+from collections import OrderedDict
 from contextvars import ContextVar
 
 from django.core.cache import caches
@@ -161,33 +163,41 @@ def memoised(key, compute, *, shared=False):
     return value
 
 
+# What is made per viewer (a learner's dashboard, a question as one attempt shows it) is
+# kept in this process only, most recently used first, up to PER_VIEWER_MAX entries: it is
+# quicker to make again than to fetch from a shared cache (a Redis round trip and a
+# pickle for each page), and each key says everything the value was made from.
+_per_viewer = OrderedDict()
+_per_viewer_lock = threading.Lock()
+PER_VIEWER_MAX = 2_000
+
+
 def cached(key, compute):
-    """The value for `key` under the current token, from the content cache only (never
-    this process's memo, which keeps what every request shares): for values made per
-    viewer, which age out of the cache as it fills."""
-    token = current_token()
-    if token is None:
-        return compute()
-    cache_key = f"content:{token}:{key}"
-    value = content_cache().get(cache_key)
-    if value is None:
-        value = compute()
-        content_cache().set(cache_key, value, CACHE_TTL)
-    return value
+    """The value for `key` under the current token, kept in this process (not its memo of
+    what every request shares, which lives until the next token, but a bounded LRU)."""
+    return cached_many({key: compute})[key]
 
 
 def cached_many(computations):
-    """{key: value} for `computations` ({key: function computing its value}), as `cached`
-    does for one key, in one round trip to the content cache each way."""
+    """{key: value} for `computations` ({key: function computing its value}), each value
+    kept under the current token as `cached` does."""
     token = current_token()
     if token is None:
         return {key: compute() for key, compute in computations.items()}
-    prefix = f"content:{token}:"
-    found = {key[len(prefix):]: value
-             for key, value in content_cache().get_many([prefix + key for key in computations]).items()}
+    found = {}
+    with _per_viewer_lock:
+        for key in computations:
+            value = _per_viewer.get((token, key))
+            if value is not None:
+                _per_viewer.move_to_end((token, key))
+                found[key] = value
     missing = {key: compute() for key, compute in computations.items() if key not in found}
     if missing:
-        content_cache().set_many({prefix + key: value for key, value in missing.items()}, CACHE_TTL)
+        with _per_viewer_lock:
+            for key, value in missing.items():
+                _per_viewer[(token, key)] = value
+            while len(_per_viewer) > PER_VIEWER_MAX:
+                _per_viewer.popitem(last=False)
     return {**found, **missing}
 
 
