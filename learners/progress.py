@@ -405,22 +405,30 @@ def add_new_steps(outline, previous, changed_modules):
     placeholders = ", ".join(["%s"] * len(resume_kept)) or "NULL"
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE learners_enrollment SET total_steps = %s, percent = (100 * completed_steps) / %s, "
-            "completed_at = NULL, "
+            "UPDATE learners_enrollment SET total_steps = %s, percent = (100 * completed_steps) / %s WHERE course_id = %s",
+            [total, total, course_id],
+        )
+        # Only the rows whose completion or resume step changes: writing an indexed foreign
+        # key costs an index update and a constraint check per row, even to the same value.
+        changing = (f" AND (completed_at IS NOT NULL OR resume_step_id IS NULL OR resume_step_id NOT IN ({placeholders}))"
+                    if resume_kept else "")  # a first step new: every resume step changes
+        cursor.execute(
+            "UPDATE learners_enrollment SET completed_at = NULL, "
             f"resume_step_id = CASE WHEN resume_step_id IN ({placeholders}) THEN resume_step_id ELSE %s END "
-            "WHERE course_id = %s",
-            [total, total, *resume_kept, new[0], course_id],
+            f"WHERE course_id = %s{changing}",
+            [*resume_kept, new[0], course_id, *resume_kept],
         )
         known_modules = {int(module_id) for module_id in previous.modules}
         changed = [(module.page.pk, len(module.steps)) for module in outline.modules if module.page.pk in changed_modules]
         moved = [row for row in changed if row[0] in known_modules]
         if moved:
+            # A module's rows are its course's: a full recount deletes the rows of a module
+            # that left the course (write_rollups), so the module ids alone select them.
             cursor.execute(
                 "UPDATE learners_moduleprogress SET total_steps = CASE module_id "
                 + " ".join("WHEN %s THEN %s" for _ in moved) + " END "
-                "WHERE module_id IN (" + ", ".join(["%s"] * len(moved)) + ") "
-                "AND enrollment_id IN (SELECT id FROM learners_enrollment WHERE course_id = %s)",
-                [*(value for row in moved for value in row), *(module_id for module_id, _total in moved), course_id],
+                "WHERE module_id IN (" + ", ".join(["%s"] * len(moved)) + ")",
+                [*(value for row in moved for value in row), *(module_id for module_id, _total in moved)],
             )
         added = [row for row in changed if row[0] not in known_modules]
         if added:
