@@ -17,6 +17,7 @@ from config import queueing
 from courses import publishing
 from courses.selectors import course_of, course_outline
 from courses.serving import page_object
+from home.refusals import Kind, Refused
 from learners import progress, rawsql
 from quizzes import grading
 from quizzes.models import Answer, Attempt
@@ -30,13 +31,52 @@ MAX_DRAFT_VALUE = 2_000
 MAX_DRAFT_ITEMS = 50
 
 
-class AttemptRefused(Exception):
+class AttemptRefused(Refused):
     """The attempt cannot do this; `message` tells the learner why."""
 
-    def __init__(self, message, status=409):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+
+class NoAttemptLeft(AttemptRefused):
+    kind = Kind.FORBIDDEN
+
+    def __init__(self, max_attempts):
+        super().__init__(_("Vous avez utilisé vos %(count)s tentatives pour ce quiz.") % {"count": max_attempts})
+
+
+class EmptyQuiz(AttemptRefused):
+    kind = Kind.NOT_FOUND
+    message = _("Ce quiz n'a pas encore de questions.")
+
+
+class NotYourAttempt(AttemptRefused):
+    """No such attempt, or someone else's: the same answer for both."""
+
+    kind = Kind.NOT_FOUND
+    message = _("Cette tentative n'existe pas ou n'est pas la vôtre.")
+
+
+class AlreadySubmitted(AttemptRefused):
+    kind = Kind.CONFLICT
+    message = _("Cette tentative a déjà été envoyée.")
+
+
+class TimeUp(AttemptRefused):
+    kind = Kind.FORBIDDEN
+    message = _("Le temps est écoulé : les réponses enregistrées avant la fin ont été envoyées pour correction.")
+
+
+class ForeignAnswer(AttemptRefused):
+    """The form names a question (or a part of one) that is not in the attempt: forged."""
+
+    kind = Kind.INVALID
+    message = _("Une réponse porte sur une question qui ne fait pas partie de ce quiz.")
+
+
+class ForeignCertainty(AttemptRefused):
+    """The form gives a certainty for a question not in the attempt, or on a quiz that
+    asks none: forged."""
+
+    kind = Kind.INVALID
+    message = _("Un degré de certitude porte sur une question qui ne fait pas partie de ce quiz.")
 
 
 class AnswersInvalid(Exception):
@@ -60,13 +100,10 @@ def start_attempt(*, user, quiz):
             return current
         used = Attempt.objects.filter(user=user, quiz=quiz).aggregate(last=Max("number"))["last"] or 0
         if quiz.max_attempts is not None and used >= quiz.max_attempts:
-            raise AttemptRefused(
-                _("Vous avez utilisé vos %(count)s tentatives pour ce quiz.") % {"count": quiz.max_attempts},
-                status=403,
-            )
+            raise NoAttemptLeft(quiz.max_attempts)
         questions = load_questions(quiz.question_ids())
         if not questions:
-            raise AttemptRefused(_("Ce quiz n'a pas encore de questions."), status=404)
+            raise EmptyQuiz()
         order = [q.pk for q in questions]
         if quiz.shuffle_questions:
             random.shuffle(order)
@@ -100,24 +137,23 @@ def option_order(question, shuffle):
 
 
 def own_attempt(*, user, attempt_id, for_update=False):
-    """The attempt if it is `user`'s; AttemptRefused (404) otherwise, whoever owns it.
+    """The attempt if it is `user`'s; NotYourAttempt otherwise, whoever owns it.
     Its quiz is the page as last published, kept for the content token (no join of the
     page tables on every request of a learner taking a quiz)."""
     attempt = rawsql.first(Attempt, "id = %s AND user_id = %s", [attempt_id, user.pk], for_update=for_update)
     if attempt is None:
-        raise AttemptRefused(_("Cette tentative n'existe pas ou n'est pas la vôtre."), status=404)
+        raise NotYourAttempt()
     attempt.quiz = page_object(attempt.quiz_id)
     return attempt
 
 
 def ensure_open(attempt, now):
+    """Raise AlreadySubmitted or TimeUp unless `attempt` still takes responses at `now`
+    (in progress, its deadline not passed beyond the grace)."""
     if attempt.status != Attempt.Status.IN_PROGRESS:
-        raise AttemptRefused(_("Cette tentative a déjà été envoyée."), status=409)
+        raise AlreadySubmitted()
     if attempt.deadline is not None and now > attempt.deadline + settings.QUIZ_DEADLINE_GRACE:
-        raise AttemptRefused(
-            _("Le temps est écoulé : les réponses enregistrées avant la fin ont été envoyées pour correction."),
-            status=403,
-        )
+        raise TimeUp()
 
 
 def save_draft(*, user, attempt_id, form):
@@ -150,10 +186,12 @@ def bounded(value):
 
 
 def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
-    """Validate every answer (`raw` responses by question id, or read from the attempt
-    `form`) and store them all, or store nothing and raise AnswersInvalid listing what
-    is wrong. Then the attempt is `submitted` and grading is queued after
-    the commit. Submitting an attempt twice is refused (409): it is graded once.
+    """The learner sends their attempt: validate every raw response (`raw` by question
+    id, or read from the attempt `form`) and store them all as Answers, or store nothing
+    and raise AnswersInvalid listing what is wrong. Then the attempt is `submitted` and
+    grading is queued after the commit. Submitting an attempt twice is refused
+    (AlreadySubmitted): it is graded once; after the deadline, TimeUp (the deadline's own
+    path is submit_expired).
 
     On a quiz with certainty-based marking, each answered question also needs a
     certainty (raw key `c-<question id>`, see Question.certainty_field_name); a missing
@@ -190,19 +228,19 @@ def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
             errors[question.pk] = " ".join(messages)
     if errors:
         raise AnswersInvalid(errors, raw)
-    if not store_answers(attempt, questions, cleaned, now, certainties):
-        raise AttemptRefused(_("Cette tentative a déjà été envoyée."), status=409)
+    if not store_answers(attempt, questions, cleaned, certainties, now):
+        raise AlreadySubmitted()
     return attempt
 
 
-def store_answers(attempt, questions, cleaned, now, certainties=None):
+def store_answers(attempt, questions, cleaned, certainties, now):
     """In one transaction: mark `attempt` submitted if it is still in progress, store the
-    `cleaned` responses (by question id; missing means unanswered) with their
+    `cleaned` responses (by question id; missing means unanswered) as Answers with their
     `certainties` (by question id; only on an answered question) and queue its grading
-    after the commit. Returns False, storing nothing, if it was no longer in progress."""
+    after the commit. Returns False, storing nothing, if it was no longer in progress.
+    The one writer of both submit_attempt and submit_expired."""
     from quizzes import tasks
 
-    certainties = certainties or {}
     with transaction.atomic():
         if not Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
             status=Attempt.Status.SUBMITTED, submitted_at=now
@@ -360,7 +398,7 @@ def submit_expired(*, attempt_id):
                 except ValidationError:
                     certainty = None
                 certainties[question.pk] = certainty or grading.Certainty.LOW
-        store_answers(attempt, questions, cleaned, now, certainties)
+        store_answers(attempt, questions, cleaned, certainties, now)
     return attempt
 
 
@@ -374,11 +412,9 @@ def responses_in(questions, form, with_certainty=False):
     certainty_names = {q.certainty_field_name for q in questions} if with_certainty else set()
     for name in form:
         if name.startswith("q-") and name not in known:
-            raise AttemptRefused(_("Une réponse porte sur une question qui ne fait pas partie de ce quiz."), status=400)
+            raise ForeignAnswer()
         if name.startswith("c-") and name not in certainty_names:
-            raise AttemptRefused(
-                _("Un degré de certitude porte sur une question qui ne fait pas partie de ce quiz."), status=400
-            )
+            raise ForeignCertainty()
     raw = {str(q.pk): q.raw_from_post(form) for q in questions}
     for question in questions if with_certainty else ():
         raw[question.certainty_field_name] = form.get(question.certainty_field_name)
