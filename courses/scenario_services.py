@@ -115,7 +115,7 @@ def start_run(*, user, scenario):
     """Start a run of `scenario`, or return the one under way (starting twice resumes).
     The page as published now is frozen into the run."""
     with transaction.atomic():
-        progress.step_access(user=user, page=scenario).ensure_open()
+        progress.step_access(user=user, page=scenario).ensure_unlocked()
         current = ScenarioRun.objects.filter(user=user, scenario=scenario, status=Status.PLAYING).first()
         if current is not None:
             return current

@@ -106,7 +106,7 @@ def _update_exercise(*, user, page, block_id, change, with_exercise=False):
         if enrollment is None:
             raise NotEnrolled()
         access = step_access(user=user, page=page, outline=outline, enrollment=enrollment)
-        access.ensure_open()
+        access.ensure_unlocked()
         if exercise is None:
             raise UnknownExercise()
         row, _created = StepProgress.objects.get_or_create(user=user, step_id=page.pk, defaults={"course": outline.course})

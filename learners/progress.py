@@ -87,7 +87,7 @@ class Standing:
     def blocking_step(self):
         return self.locked_ids.get(self.step.pk) if self.step is not None else None
 
-    def ensure_open(self):
+    def ensure_unlocked(self):
         """Raise NotEnrolled or StepLocked unless the learner may work on the step: enrolled
         in its course, and no earlier step to complete first."""
         if self.enrollment is None:
@@ -272,7 +272,7 @@ def _complete(*, user, page, score=None, outline=None):
         access = step_access(user=user, page=page, outline=outline, enrollment=enrollment)
         if access.is_completed:
             return enrollment, access
-        access.ensure_open()
+        access.ensure_unlocked()
         if not page.specific.completion_earned(user):
             raise CompletionNotEarned(page.specific.completion_refused)
         # One statement whether the step was viewed before or not (first view kept).

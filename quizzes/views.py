@@ -37,7 +37,7 @@ def attempt_page(request, attempt_id):
             messages.success(request, _("Vos réponses sont enregistrées. Vous pouvez revenir plus tard."))
             return redirect("quiz_attempt", attempt_id=attempt.pk)
         services.submit_attempt(user=request.user, attempt_id=attempt.pk, form=request.POST, attempt=attempt)
-    except services.AnswersInvalid as invalid:
+    except services.ResponsesInvalid as invalid:
         return render_attempt(request, attempt, values=invalid.raw, errors=invalid.errors, status=400)
     return redirect("quiz_result", attempt_id=attempt.pk)
 

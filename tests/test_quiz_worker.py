@@ -108,6 +108,6 @@ def test_twenty_concurrent_submits_of_one_attempt_grade_it_once(celery_worker_pr
     wait_for(lambda: graded() == 1, timeout=60, message="the attempt graded")
     # one submit succeeded, so one grading was sent; a duplicate delivery of it finds
     # nothing to do
-    assert services.grade_attempt(attempt.pk) is False
+    assert services.grade_submitted_attempt(attempt.pk) is False
     attempt.refresh_from_db()
     assert attempt.grade_count == 1 and attempt.answers.count() == 4
