@@ -45,7 +45,7 @@ def serve(request, path):
             return anonymous_response(request, html)
         response = serve_page(request, table, page_id)
         if response.status_code == 200 and not response.cookies and response.get("Content-Type", "").startswith("text/html"):
-            publishing.store(cache_key, CSRF_FIELD.sub(CSRF_MARKER, response.content.decode()), shared=True)
+            publishing.store(cache_key, CSRF_FIELD.sub(CSRF_FIELD_MARKED, response.content.decode()), shared=True)
         return response
 
 
@@ -54,7 +54,7 @@ def serve(request, path):
 # CSRF token of its forms: the page is kept once per token, path and language, and each
 # request gets its own CSRF token written in.
 CSRF_FIELD = re.compile(r'(<input type="hidden" name="csrfmiddlewaretoken" value=")[^"]*(">)')
-CSRF_MARKER = r"\1<@csrf>\2"
+CSRF_FIELD_MARKED = r"\1<@csrf>\2"
 
 
 def anonymous_page_key(request, page_id):
@@ -69,9 +69,12 @@ def anonymous_response(request, html):
     return response
 
 
+CSRF_MARKER = mark_safe("<@csrf>")  # where a kept page takes the request's CSRF token
+
+
 def with_csrf_token(request, html):
     # One mask of the viewer's secret for the whole response (a new one per response).
-    return html.replace("<@csrf>", get_token(request)) if "<@csrf>" in html else html
+    return html.replace(CSRF_MARKER, get_token(request)) if CSRF_MARKER in html else html
 
 
 def serve_page(request, table, page_id):
@@ -183,21 +186,30 @@ def lesson_exercises(page):
 def exercise_work(page, access, block_id, csrf_token):
     """The learner's own area under exercise `block_id`: the answer form, or their answer
     beside the model answer and the criteria to tick; an invitation for anyone not
-    enrolled (an editor's preview). Rendered per request: it is never kept in a page
-    shared by several people."""
+    enrolled (an editor's preview). Never kept in a page shared by several people: it is
+    rendered once per page, exercise, language and state (what the learner wrote and
+    ticked), kept in this process under the content token, and given the request's CSRF
+    token as it is served. Learners who have not started an exercise share its form."""
     exercise = lesson_exercises(page).get(block_id)
     if exercise is None:
         return ""
     enrolled = access is not None and access.enrollment is not None
     state = (access.exercises.get(block_id) or {}) if enrolled else {}
-    checked = set(state.get("checked") or ())
-    criteria = [{"text": text, "checked": number in checked} for number, text in enumerate(exercise["checklist"])]
-    return render_to_string("courses/includes/exercise_work.html", {
-        "page": page, "block_id": block_id, "exercise": exercise, "enrolled": enrolled, "state": state,
-        "criteria": criteria, "checked_count": sum(1 for criterion in criteria if criterion["checked"]),
-        "limit": EXERCISE_ANSWER_MAX_LENGTH, "limit_display": number_format(EXERCISE_ANSWER_MAX_LENGTH, force_grouping=True),
-        "csrf_token": csrf_token,
-    })
+    digest = hashlib.sha256(repr(sorted(state.items())).encode()).hexdigest()
+    key = f"exercise-work:{page.pk}:{block_id}:{translation.get_language()}:{int(enrolled)}:{digest}"
+
+    def render():
+        checked = set(state.get("checked") or ())
+        criteria = [{"text": text, "checked": number in checked} for number, text in enumerate(exercise["checklist"])]
+        return render_to_string("courses/includes/exercise_work.html", {
+            "page": page, "block_id": block_id, "exercise": exercise, "enrolled": enrolled, "state": state,
+            "criteria": criteria, "checked_count": sum(1 for criterion in criteria if criterion["checked"]),
+            "limit": EXERCISE_ANSWER_MAX_LENGTH,
+            "limit_display": number_format(EXERCISE_ANSWER_MAX_LENGTH, force_grouping=True),
+            "csrf_token": CSRF_MARKER,
+        })
+
+    return publishing.cached(key, render).replace(CSRF_MARKER, str(csrf_token))
 
 
 def body_with_exercise_work(body, page, access, csrf_token):
@@ -325,7 +337,7 @@ def learner_page_response(request, page, access, template, context, shape=""):
 
     def render():
         shell_context = dict(context)
-        shell_context["csrf_token"] = mark_safe("<@csrf>")
+        shell_context["csrf_token"] = CSRF_MARKER
         shell_context["keep_outline_markers"] = True
         enrollment = access.enrollment
         shell_enrollment = ShellEnrollment(enrollment, access.outline.course) if enrollment is not None else None
@@ -414,7 +426,7 @@ def page_from_rows(request, name, rows, template, context_for):
 
     def render():
         context = context_for()
-        context["csrf_token"] = mark_safe("<@csrf>")
+        context["csrf_token"] = CSRF_MARKER
         return render_to_string(template, context, request=request)
 
     return HttpResponse(with_csrf_token(request, publishing.cached(key, render)))

@@ -29,11 +29,12 @@ _loaded_lock = threading.Lock()
 LOADED_QUESTIONS_MAX = 5_000
 
 
-def load_questions(ids):
+def load_questions(ids, stamps=None):
     """The specific questions with these ids, in that order, their options prefetched.
     One query when each was read before in this process and has not changed since; else
-    one more for each type to read again, plus one per relation."""
-    rows = question_stamps(ids)
+    one more for each type to read again, plus one per relation. `stamps`: their
+    `question_stamps`, when the caller has just read them."""
+    rows = question_stamps(ids) if stamps is None else stamps
     found, stale = {}, {}
     with _loaded_lock:
         for pk, ctype_id, updated_at in rows:
@@ -149,13 +150,13 @@ def with_html(asked):
     return asked
 
 
-def asked_questions(attempt, values=None, errors=None):
+def asked_questions(attempt, values=None, errors=None, stamps=None):
     """The questions of `attempt` ready to be asked, prefilled from `values` (what was
-    just sent) or the autosaved drafts."""
+    just sent) or the autosaved drafts (`stamps`: see load_questions)."""
     values = attempt.drafts if values is None else values
     errors = errors or {}
     asked = []
-    for number, question in enumerate(load_questions(attempt.question_order), start=1):
+    for number, question in enumerate(load_questions(attempt.question_order, stamps), start=1):
         options = [o for relation in question.prefetch for o in getattr(question, relation).all()]
         order = {pk: index for index, pk in enumerate(attempt.choice_order.get(str(question.pk), []))}
         options.sort(key=lambda option: order.get(option.pk, len(order)))

@@ -8,10 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from courses.serving import page_from_rows
 from home.middleware import answers_json
 from quizzes import services
 from quizzes.models import Attempt, QuizPage
-from quizzes.selectors import answers_calibration, asked_questions, attempt_corrections, quiz_overview, with_html
+from quizzes.selectors import (
+    answers_calibration, asked_questions, attempt_corrections, question_stamps, quiz_overview, with_html,
+)
 
 
 @login_required
@@ -43,13 +46,26 @@ def attempt_page(request, attempt_id):
 
 
 def render_attempt(request, attempt, values=None, errors=None, status=200):
-    context = {
-        "attempt": attempt,
-        "quiz": attempt.quiz,
-        "asked": with_html(asked_questions(attempt, values, errors)),
-        "errors": errors or {},
-    }
-    return render(request, "quizzes/attempt.html", context, status=status)
+    """The attempt form, prefilled from `values` (what was just sent, with `errors`) or
+    from the autosaved drafts. With the drafts, everything the page shows of the learner
+    is in the attempt row and its questions' versions: the page is kept under those rows
+    (courses.serving.page_from_rows), so a learner coming back to it renders nothing."""
+
+    stamps = question_stamps(attempt.question_order)
+
+    def context():
+        return {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "asked": with_html(asked_questions(attempt, values, errors, stamps)),
+            "errors": errors or {},
+        }
+
+    if values is None and errors is None:
+        rows = (attempt.pk, attempt.number, attempt.quiz_id, attempt.deadline, attempt.drafts,
+                attempt.question_order, attempt.choice_order, stamps)
+        return page_from_rows(request, "quiz-attempt", rows, "quizzes/attempt.html", context)
+    return render(request, "quizzes/attempt.html", context(), status=status)
 
 
 @answers_json

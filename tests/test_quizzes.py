@@ -315,13 +315,13 @@ def test_a_quiz_of_a_course_one_is_not_enrolled_in_cannot_be_started(client):
 # --- Query budgets -----------------------------------------------------------------
 
 
-# Warm: session, user, attempt, the content token (the quiz's page is kept per token) and
+# Warm: the session with its person (learners.sessions), the attempt, the content token (the quiz's page is kept per token) and
 # the questions' stamps (quizzes.selectors.load_questions). Submitting: the same reads,
 # then one UPDATE and one INSERT (and the savepoint pair of the test's transaction). Grading: 3 reads, the course and the
 # content token (its outline is kept per token: courses.publishing), 2 writes, the
 # progress door (lock, completed steps, the quiz's rule, the step row, the enrolment and
 # module rollups), savepoints.
-QUERY_BUDGETS = {"take": 5, "send": 9, "grade": 19, "result": 8}
+QUERY_BUDGETS = {"take": 4, "send": 8, "grade": 19, "result": 7}
 
 
 def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_questions(client, learner):

@@ -38,12 +38,13 @@ def test_anonymous_lesson_and_course_pages_read_only_the_content_token(client, d
 def test_a_learner_s_lesson_course_and_dashboard_pages_run_at_most_six_queries(client, learner, demo_course):
     enrolled_client(client, learner, demo_course)
     lesson = course_outline(demo_course).steps[1]
-    # session, user, token, the enrolment with its progress rows (one query)
-    assert len(warm_queries(client, lesson.url)) == 4
-    assert len(warm_queries(client, demo_course.url)) == 4
-    # session, user, token, enrolments with their module rows, certificates
+    # the session with its person (one query: learners.sessions), token, the enrolment
+    # with its progress rows (one query)
+    assert len(warm_queries(client, lesson.url)) == 3
+    assert len(warm_queries(client, demo_course.url)) == 3
+    # the session with its person, token, enrolments with their module rows, certificates
     dashboard = warm_queries(client, "/comptes/mon-espace/")
-    assert len(dashboard) == 5
+    assert len(dashboard) == 4
     assert not any("wagtailcore_grouppagepermission" in sql or "auth_permission" in sql for sql in dashboard)
 
 
@@ -53,7 +54,7 @@ def test_the_same_number_of_queries_whatever_the_course_size(client, learner):
         course = make_course_with(modules=size, lessons_per_module=3)
         enrolled_client(client, learner, course)
         counts.append(len(warm_queries(client, course_outline(course).steps[1].url)))
-    assert counts == [4, 4]
+    assert counts == [3, 3]
 
 
 def test_only_the_first_view_of_a_step_writes(client, learner, demo_course):

@@ -8,8 +8,9 @@ from learners.models.exports import Export
 from learners.models.organisations import Assignment, Membership, Organisation, Team, TeamCourse
 from learners.models.progress import Enrollment, ModuleProgress, PendingRecount, RecountedOutline, StepProgress
 from learners.models.reminders import Reminder
+from learners.models.sessions import Session
 
 __all__ = [
     "Assignment", "AuditEvent", "Certificate", "EmailUserManager", "Enrollment", "Export", "ImportBatch", "Invitation",
-    "Membership", "ModuleProgress", "Organisation", "PendingRecount", "RecountedOutline", "Reminder", "StepProgress", "Team", "TeamCourse", "User",
+    "Membership", "ModuleProgress", "Organisation", "PendingRecount", "RecountedOutline", "Reminder", "Session", "StepProgress", "Team", "TeamCourse", "User",
 ]
