@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from home.refusals import Kind, Refused
+
 # Kinds of action, as authored. Text kinds carry what the learner writes.
 REPLY = "reply"
 HIDE = "hide"
@@ -52,12 +54,11 @@ PAUSE_MARKED = "marked"  # only in the moments (branches) the trainer marked
 MAX_TIMEOUT_CHAIN = 200
 
 
-class ActionRefused(Exception):
-    """An action the scenario cannot take now; `message` tells the learner why."""
+class ActionRefused(Refused):
+    """An action the scenario cannot take now (a stale page, an action not offered, a
+    message over the limit); `message` tells the learner why."""
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+    kind = Kind.CONFLICT
 
 
 # --- The clock --------------------------------------------------------------------------

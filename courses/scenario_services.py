@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from config.queueing import enqueue_on_commit
 from courses import scenario_engine as engine
 from courses.scenarios import ScenarioAction, ScenarioRun
+from home.refusals import Kind, Refused
 from learners import progress
 
 logger = logging.getLogger(__name__)
@@ -25,13 +26,46 @@ Status = ScenarioRun.Status
 DEFAULT_RESCORE_AFTER = timedelta(seconds=120)
 
 
-class RunRefused(Exception):
-    """The run cannot do this; `message` tells the learner why."""
+class RunRefused(Refused):
+    """The run cannot do this; `message` tells the learner why. An action the scenario does
+    not offer now is the engine's own refusal (scenario_engine.ActionRefused)."""
 
-    def __init__(self, message, status=409):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+
+class NotYourRun(RunRefused):
+    """No such run, or someone else's: the same answer for both."""
+
+    kind = Kind.NOT_FOUND
+    message = _("Cette partie n'existe pas ou n'est pas la vôtre.")
+
+
+class ScenarioNotPlayable(RunRefused):
+    kind = Kind.NOT_FOUND
+    message = _("Ce scénario n'est pas encore jouable : prévenez votre formateur.")
+
+
+class RunOver(RunRefused):
+    kind = Kind.CONFLICT
+    message = _("Le scénario est terminé : consultez votre bilan.")
+
+
+class RunPaused(RunRefused):
+    kind = Kind.CONFLICT
+    message = _("Le scénario est en pause : reprenez-le avant d'agir.")
+
+
+class ForbiddenCharacter(RunRefused):
+    kind = Kind.INVALID
+    message = _("Votre message contient un caractère non permis.")
+
+
+class PauseNotAllowed(RunRefused):
+    kind = Kind.FORBIDDEN
+    message = _("La pause n'est pas permise à ce moment du scénario.")
+
+
+class RunNotOver(RunRefused):
+    kind = Kind.CONFLICT
+    message = _("Le scénario n'est pas terminé : la situation attend encore votre réaction.")
 
 
 @dataclass
@@ -67,13 +101,13 @@ def snapshot(run, now=None):
 
 
 def own_run(*, user, run_id, for_update=False):
-    """The run if it is `user`'s; RunRefused (404) otherwise, whoever owns it."""
+    """The run if it is `user`'s; NotYourRun otherwise, whoever owns it."""
     runs = ScenarioRun.objects.select_related("scenario")
     if for_update:
         runs = runs.select_for_update(of=("self",))
     run = runs.filter(pk=run_id, user=user).first() if user.is_authenticated else None
     if run is None:
-        raise RunRefused(_("Cette partie n'existe pas ou n'est pas la vôtre."), status=404)
+        raise NotYourRun()
     return run
 
 
@@ -81,13 +115,13 @@ def start_run(*, user, scenario):
     """Start a run of `scenario`, or return the one under way (starting twice resumes).
     The page as published now is frozen into the run."""
     with transaction.atomic():
-        progress.step_access(user=user, page=scenario).ensure_open()
+        progress.step_access(user=user, page=scenario).ensure_unlocked()
         current = ScenarioRun.objects.filter(user=user, scenario=scenario, status=Status.PLAYING).first()
         if current is not None:
             return current
         script = scenario.script()
         if engine.script_errors(script):
-            raise RunRefused(_("Ce scénario n'est pas encore jouable : prévenez votre formateur."), status=404)
+            raise ScenarioNotPlayable()
         used = ScenarioRun.objects.filter(user=user, scenario=scenario).aggregate(last=Max("number"))["last"] or 0
         try:
             with transaction.atomic():
@@ -100,7 +134,7 @@ def start_run(*, user, scenario):
 
 def ensure_playing(run):
     if run.status != Status.PLAYING:
-        raise RunRefused(_("Le scénario est terminé : consultez votre bilan."))
+        raise RunOver()
 
 
 def act(*, user, run_id, choice_id, branch, sequence, text=""):
@@ -112,17 +146,14 @@ def act(*, user, run_id, choice_id, branch, sequence, text=""):
         run = own_run(user=user, run_id=run_id, for_update=True)
         ensure_playing(run)
         if run.paused_at is not None:
-            raise RunRefused(_("Le scénario est en pause : reprenez-le avant d'agir."))
+            raise RunPaused()
         if "\x00" in (text or ""):
-            raise RunRefused(_("Votre message contient un caractère non permis."), status=400)
+            raise ForbiddenCharacter()
         current = snapshot(run)
-        try:
-            action = engine.act(
-                run.script, current.actions, current.now,
-                choice_id=choice_id, branch=branch, sequence=sequence, text=text,
-            )
-        except engine.ActionRefused as refusal:
-            raise RunRefused(refusal.message, status=409) from None
+        action = engine.act(
+            run.script, current.actions, current.now,
+            choice_id=choice_id, branch=branch, sequence=sequence, text=text,
+        )
         ScenarioAction.objects.create(run=run, sequence=len(current.actions), **action)
         actions = current.actions + [action]
         state = engine.state_at(run.script, actions, current.now)
@@ -141,9 +172,9 @@ def set_paused(*, user, run_id, paused):
         if paused and run.paused_at is None:
             current = snapshot(run, now)
             if current.state.ended:
-                raise RunRefused(_("Le scénario est terminé : consultez votre bilan."))
+                raise RunOver()
             if not engine.may_pause(run.script, current.state):
-                raise RunRefused(_("La pause n'est pas permise à ce moment du scénario."), status=403)
+                raise PauseNotAllowed()
             run.paused_at = now
             run.save(update_fields=["paused_at"])
         elif not paused and run.paused_at is not None:
@@ -162,7 +193,7 @@ def end_run(*, user, run_id):
             return run
         current = snapshot(run)
         if not current.state.ended:
-            raise RunRefused(_("Le scénario n'est pas terminé : la situation attend encore votre réaction."))
+            raise RunNotOver()
         finish(run, current.state)
     return run
 

@@ -1,4 +1,6 @@
-"""Crisis-room views translate HTTP; courses.scenario_services changes state.
+"""Crisis-room views translate HTTP; courses.scenario_services changes state. A refusal
+(home.refusals) leaves the view as it is: home.middleware.RefusalMiddleware answers it,
+except a refused action on one's own run under way, shown in the feed.
 
 Everything works without JavaScript: the run page is a feed with one form per action and
 a refresh link. With it, courses/static/js/crisis-room.js polls `scenario_run_state`
@@ -14,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from courses import scenario_engine as engine
 from courses import scenario_services as services
 from courses.scenarios import ITEM_KINDS, ScenarioPage, ScenarioRun
-from home.views import refusal
-from learners import progress
+from home.middleware import answers_json, refusal_status
+from home.refusals import Kind, Refused
+from home.views import wants_json
 
 # Bounds on what a form may carry: the longest authored id, a sequence that fits.
 MAX_ID_LENGTH = 120
@@ -26,20 +29,14 @@ MAX_SEQUENCE_DIGITS = 6
 @require_POST
 def start(request, scenario_id):
     scenario = get_object_or_404(ScenarioPage.objects.live(), pk=scenario_id)
-    try:
-        run = services.start_run(user=request.user, scenario=scenario)
-    except (progress.ProgressRefused, services.RunRefused) as error:
-        return refusal(request, error.message, error.status)
+    run = services.start_run(user=request.user, scenario=scenario)
     return redirect("scenario_run", run_id=run.pk)
 
 
 @login_required
 @require_GET
 def run_page(request, run_id):
-    try:
-        run = services.own_run(user=request.user, run_id=run_id)
-    except services.RunRefused as error:
-        return refusal(request, error.message, error.status)
+    run = services.own_run(user=request.user, run_id=run_id)
     if run.status != ScenarioRun.Status.PLAYING:
         return redirect("scenario_debrief", run_id=run.pk)
     current = services.snapshot(run)
@@ -105,13 +102,13 @@ def act(request, run_id):
     branch = request.POST.get("branch", "")
     sequence = posted_sequence(request.POST.get("sequence"))
     if sequence is None or len(choice_id) > MAX_ID_LENGTH or len(branch) > MAX_ID_LENGTH:
-        return refusal(request, _("Cette action n'est pas proposée à ce moment du scénario."), 400)
+        raise engine.ActionRefused(_("Cette action n'est pas proposée à ce moment du scénario."), kind=Kind.INVALID)
     try:
         run = services.act(
             user=request.user, run_id=run_id, choice_id=choice_id, branch=branch, sequence=sequence,
             text=request.POST.get("text", ""),
         )
-    except services.RunRefused as error:
+    except Refused as error:
         return run_refused(request, run_id, error)
     if run.status != ScenarioRun.Status.PLAYING:
         return redirect("scenario_debrief", run_id=run.pk)
@@ -120,49 +117,41 @@ def act(request, run_id):
 
 def run_refused(request, run_id, error):
     """A refused action on one's own run playing: the feed again, with the reason and
-    what was typed kept; otherwise the refusal page."""
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return refusal(request, error.message, error.status)
+    what was typed kept; otherwise the refusal goes on to the refusal page."""
+    if wants_json(request):
+        raise error
     try:
         run = services.own_run(user=request.user, run_id=run_id)
     except services.RunRefused:
-        return refusal(request, error.message, error.status)
+        raise error from None
     if run.status != ScenarioRun.Status.PLAYING:
-        return refusal(request, error.message, error.status)
+        raise error
     context = run_context(services.snapshot(run), error=error.message)
     context["typed"] = {"choice": request.POST.get("choice", ""), "text": request.POST.get("text", "")}
-    return render(request, "courses/scenario/run.html", context, status=error.status)
+    return render(request, "courses/scenario/run.html", context, status=refusal_status(error))
 
 
 @login_required
 @require_POST
 def pause(request, run_id):
     paused = request.POST.get("action") != "resume"
-    try:
-        services.set_paused(user=request.user, run_id=run_id, paused=paused)
-    except services.RunRefused as error:
-        return refusal(request, error.message, error.status)
+    services.set_paused(user=request.user, run_id=run_id, paused=paused)
     return redirect("scenario_run", run_id=run_id)
 
 
 @login_required
 @require_POST
 def end(request, run_id):
-    try:
-        run = services.end_run(user=request.user, run_id=run_id)
-    except services.RunRefused as error:
-        return refusal(request, error.message, error.status)
+    run = services.end_run(user=request.user, run_id=run_id)
     return redirect("scenario_debrief", run_id=run.pk)
 
 
+@answers_json
 @login_required
 @require_GET
 def state(request, run_id):
     """The feed now, for the page's script. Reads only."""
-    try:
-        run = services.own_run(user=request.user, run_id=run_id)
-    except services.RunRefused as error:
-        return JsonResponse({"error": str(error.message)}, status=error.status)
+    run = services.own_run(user=request.user, run_id=run_id)
     if run.status != ScenarioRun.Status.PLAYING:
         return JsonResponse({"status": run.status, "ended": True})
     current = services.snapshot(run)
@@ -186,10 +175,7 @@ def state(request, run_id):
 @login_required
 @require_GET
 def debrief(request, run_id):
-    try:
-        run = services.own_run(user=request.user, run_id=run_id)
-    except services.RunRefused as error:
-        return refusal(request, error.message, error.status)
+    run = services.own_run(user=request.user, run_id=run_id)
     if run.status == ScenarioRun.Status.PLAYING:
         return redirect("scenario_run", run_id=run.pk)
     current = services.snapshot(run)
@@ -214,11 +200,9 @@ def debrief(request, run_id):
     return render(request, template, context)
 
 
+@answers_json
 @login_required
 @require_GET
 def status(request, run_id):
-    try:
-        run = services.own_run(user=request.user, run_id=run_id)
-    except services.RunRefused as error:
-        return JsonResponse({"error": str(error.message)}, status=error.status)
+    run = services.own_run(user=request.user, run_id=run_id)
     return JsonResponse({"status": run.status})

@@ -9,6 +9,8 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 from home.converters import IdConverter
+from home.refusals import Kind, Refused
+from home.views import refusal
 
 ID_PATTERN = re.compile(IdConverter.regex)
 
@@ -138,3 +140,47 @@ class HostileInputGuardMiddleware:
 
 def carries_nul(query_dict):
     return any("\x00" in key or any("\x00" in value for value in values) for key, values in query_dict.lists())
+
+
+# --- Refusals: the one place where the domain's refusals become HTTP ---------------------
+
+REFUSAL_STATUS = {
+    Kind.NOT_FOUND: 404,
+    Kind.FORBIDDEN: 403,
+    Kind.CONFLICT: 409,
+    Kind.INVALID: 400,
+    Kind.GONE: 410,
+}
+
+
+def refusal_status(refused):
+    """The HTTP status of a refusal, from its kind."""
+    return REFUSAL_STATUS[refused.kind]
+
+
+def answers_json(view):
+    """Marks a view that answers JSON (for the pages' scripts): a refusal leaving it is
+    answered {"error": message}, whatever the request accepts."""
+    view.answers_json = True
+    return view
+
+
+class RefusalMiddleware:
+    """Turns a refusal (home.refusals.Refused) that leaves a view into an answer: the
+    refusal page with the reason, or {"error": reason} for a view marked @answers_json and
+    for a script asking for JSON; the status follows the refusal's kind. The view's
+    transaction is already rolled back: nothing half-written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, Refused):
+            return None
+        view = getattr(getattr(request, "resolver_match", None), "func", None)
+        return refusal(
+            request, exception.message, refusal_status(exception), as_json=getattr(view, "answers_json", False)
+        )

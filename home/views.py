@@ -28,9 +28,13 @@ def health(request):
     )
 
 
-def refusal(request, message, status):
+def refusal(request, message, status, as_json=False):
     """An action that cannot be granted: the reason, in the person's language, as a page
-    or as JSON for the pages' scripts."""
-    if request.headers.get("Accept", "").startswith("application/json"):
+    or as JSON (`as_json`, or asked by the pages' scripts with Accept: application/json)."""
+    if as_json or wants_json(request):
         return JsonResponse({"error": str(message)}, status=status)
     return render(request, "refused.html", {"message": message}, status=status)
+
+
+def wants_json(request):
+    return request.headers.get("Accept", "").startswith("application/json")

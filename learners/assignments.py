@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import CoursePage
+from home.refusals import Kind, Refused
 from learners import progress
 from learners.access import is_id
 from learners.models import Assignment, Enrollment, Membership, TeamCourse, User
@@ -23,12 +24,10 @@ from learners.models import Assignment, Enrollment, Membership, TeamCourse, User
 Status = Assignment.Status
 
 
-class AssignmentRefused(Exception):
+class AssignmentRefused(Refused):
     """An assignment that cannot be made; `message` says why, to the manager."""
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+    kind = Kind.INVALID
 
 
 DUE_DATE_IN_THE_PAST = _("L'échéance est déjà passée : choisissez aujourd'hui ou une date à venir.")

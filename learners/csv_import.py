@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from home.refusals import Kind, Refused
 from learners import invitations
 from learners.models import ImportBatch, Invitation, Membership
 
@@ -44,12 +45,10 @@ REQUIRED_COLUMNS = {
 }
 
 
-class FileRefused(Exception):
+class FileRefused(Refused):
     """The file as a whole cannot be read as a list of people; `message` says why."""
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+    kind = Kind.INVALID
 
 
 @dataclass

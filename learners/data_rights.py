@@ -23,6 +23,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from courses.scenarios import ScenarioAction, ScenarioRun
+from home.refusals import Kind, Refused
 from learners import audit, two_factor
 from learners.models import (
     Assignment,
@@ -189,12 +190,10 @@ def export_file(*, user, request=None):
 # --- Erasure: deleting one's account ------------------------------------------------------
 
 
-class DeletionRefused(Exception):
+class DeletionRefused(Refused):
     """The account cannot be deleted; `message` says why."""
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+    kind = Kind.FORBIDDEN
 
 
 LAST_SUPERUSER = _(

@@ -214,7 +214,7 @@ def take_quiz(user, quiz, wrong):
     responses, graded (a passed quiz completes its step)."""
     attempt = services.start_attempt(user=user, quiz=quiz)
     services.submit_attempt(user=user, attempt_id=attempt.pk, raw=demo_responses(attempt, wrong=set(wrong)))
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
 
 DEMO_REPLY = "Merci de votre message. Nous vérifions avec l'équipe concernée et revenons vers vous aujourd'hui."

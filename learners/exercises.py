@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from courses.blocks import EXERCISE_ANSWER_MAX_LENGTH, feedback_exercises
 from courses.selectors import course_of, course_outline
+from home.refusals import Kind
 from learners.models import Enrollment, StepProgress
 from learners.progress import NotAStep, NotEnrolled, ProgressRefused, step_access
 
@@ -27,12 +28,12 @@ __all__ = [
 
 
 class UnknownExercise(ProgressRefused):
-    status = 404
+    kind = Kind.NOT_FOUND
     message = _("Cet exercice n'existe pas dans cette leçon.")
 
 
 class AnswerTooLong(ProgressRefused):
-    status = 400
+    kind = Kind.INVALID
 
     def __init__(self):
         super().__init__(
@@ -42,12 +43,12 @@ class AnswerTooLong(ProgressRefused):
 
 
 class ExerciseNotDone(ProgressRefused):
-    status = 400
+    kind = Kind.INVALID
     message = _("Dites d'abord que vous avez terminé l'exercice, puis cochez les critères.")
 
 
 class UnknownCriterion(ProgressRefused):
-    status = 400
+    kind = Kind.INVALID
     message = _("Un des critères cochés n'existe pas dans cet exercice.")
 
 
@@ -105,7 +106,7 @@ def _update_exercise(*, user, page, block_id, change, with_exercise=False):
         if enrollment is None:
             raise NotEnrolled()
         access = step_access(user=user, page=page, outline=outline, enrollment=enrollment)
-        access.ensure_open()
+        access.ensure_unlocked()
         if exercise is None:
             raise UnknownExercise()
         row, _created = StepProgress.objects.get_or_create(user=user, step_id=page.pk, defaults={"course": outline.course})

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from home.refusals import Kind, Refused
 from learners import audit
 from learners.assignments import assign_team_courses_to
 from learners.models import Invitation, Membership, User
@@ -36,13 +37,10 @@ TOKEN_BYTES = 32
 MAX_TOKEN_LENGTH = 100  # a token is 43 characters; anything much longer is not one of ours
 
 
-class InvitationRefused(Exception):
+class InvitationRefused(Refused):
     """An invitation action that cannot be done; `message` says why, in the user's language."""
 
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    kind = Kind.INVALID
 
 
 # --- Tokens and small reads -----------------------------------------------------------
@@ -197,9 +195,11 @@ def resend(*, invitation):
             .select_related("organisation", "team", "invited_by").get(pk=invitation.pk)
         )
         if invitation.accepted_at is not None:
-            raise InvitationRefused(_("Cette invitation a déjà été acceptée."), status=409)
+            raise InvitationRefused(_("Cette invitation a déjà été acceptée."), kind=Kind.CONFLICT)
         if invitation.revoked_at is not None:
-            raise InvitationRefused(_("Cette invitation a été révoquée : invitez la personne à nouveau."), status=409)
+            raise InvitationRefused(
+                _("Cette invitation a été révoquée : invitez la personne à nouveau."), kind=Kind.CONFLICT
+            )
         token, invitation.token_hash = new_token()
         invitation.expires_at = expiry()
         invitation.save(update_fields=["token_hash", "expires_at"])
@@ -214,7 +214,8 @@ def revoke(*, invitation):
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
             raise InvitationRefused(
-                _("Cette invitation a déjà été acceptée : retirez plutôt la personne de l'organisation."), status=409
+                _("Cette invitation a déjà été acceptée : retirez plutôt la personne de l'organisation."),
+                kind=Kind.CONFLICT,
             )
         if invitation.revoked_at is None:
             invitation.revoked_at = timezone.now()
@@ -226,24 +227,30 @@ def revoke(*, invitation):
 
 
 def find_invitation(token):
-    """The open invitation whose link carries `token`. InvitationRefused with 404 for a
-    token that is not ours, 410 for one that was used, revoked or has expired."""
+    """The open invitation whose link carries `token`. InvitationRefused (not found) for a
+    token that is not ours, (gone) for one that was used, revoked or has expired."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise InvitationRefused(_("Ce lien d'invitation n'existe pas. Vérifiez qu'il a été copié en entier."), 404)
+        raise InvitationRefused(
+            _("Ce lien d'invitation n'existe pas. Vérifiez qu'il a été copié en entier."), kind=Kind.NOT_FOUND
+        )
     invitation = Invitation.objects.select_related("organisation", "team").filter(token_hash=hash_token(token)).first()
     if invitation is None:
         raise InvitationRefused(
             _("Ce lien d'invitation n'existe pas ou n'est plus valable (une invitation renvoyée remplace "
-              "l'ancien lien). Utilisez le dernier message reçu ou demandez une nouvelle invitation."), 404
+              "l'ancien lien). Utilisez le dernier message reçu ou demandez une nouvelle invitation."),
+            kind=Kind.NOT_FOUND,
         )
     status = invitation.status()
     if status == Invitation.Status.ACCEPTED:
-        raise InvitationRefused(_("Cette invitation a déjà été utilisée. Connectez-vous pour accéder à votre espace."), 410)
+        raise InvitationRefused(
+            _("Cette invitation a déjà été utilisée. Connectez-vous pour accéder à votre espace."), kind=Kind.GONE
+        )
     if status == Invitation.Status.REVOKED:
-        raise InvitationRefused(_("Cette invitation a été annulée par l'organisation."), 410)
+        raise InvitationRefused(_("Cette invitation a été annulée par l'organisation."), kind=Kind.GONE)
     if status == Invitation.Status.EXPIRED:
         raise InvitationRefused(
-            _("Cette invitation a expiré. Demandez à la personne qui vous a invité de vous l'envoyer à nouveau."), 410
+            _("Cette invitation a expiré. Demandez à la personne qui vous a invité de vous l'envoyer à nouveau."),
+            kind=Kind.GONE,
         )
     return invitation
 
@@ -261,14 +268,16 @@ def accept(*, token, user):
         if not email_matches(invitation, user):
             raise InvitationRefused(
                 _("Cette invitation a été envoyée à une autre adresse que celle de votre compte. Déconnectez-vous, "
-                  "puis ouvrez à nouveau le lien."), 403
+                  "puis ouvrez à nouveau le lien."), kind=Kind.FORBIDDEN
             )
         now = timezone.now()
         claimed = Invitation.objects.filter(
             pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
         ).update(accepted_at=now, accepted_by=user)
         if not claimed:
-            raise InvitationRefused(_("Cette invitation a déjà été utilisée. Connectez-vous pour accéder à votre espace."), 410)
+            raise InvitationRefused(
+                _("Cette invitation a déjà été utilisée. Connectez-vous pour accéder à votre espace."), kind=Kind.GONE
+            )
         membership, _created = Membership.objects.get_or_create(
             user=user, organisation=invitation.organisation, team=invitation.team, defaults={"role": invitation.role}
         )
@@ -278,12 +287,13 @@ def accept(*, token, user):
 
 def sign_up_and_accept(*, token, first_name, last_name, password, language):
     """A new account for the invited address, and the invitation accepted, together
-    (both or neither). Refused (409) when an account already exists for the address."""
+    (both or neither). Refused (a conflict) when an account already exists for the address."""
     with transaction.atomic():
         invitation = find_invitation(token)
         if User.objects.filter(email__iexact=invitation.email).exists():
             raise InvitationRefused(
-                _("Un compte existe déjà avec cette adresse : connectez-vous pour accepter l'invitation."), 409
+                _("Un compte existe déjà avec cette adresse : connectez-vous pour accepter l'invitation."),
+                kind=Kind.CONFLICT,
             )
         try:
             with transaction.atomic():
@@ -293,7 +303,8 @@ def sign_up_and_accept(*, token, first_name, last_name, password, language):
                 )
         except IntegrityError:  # the same address signed up at the same moment
             raise InvitationRefused(
-                _("Un compte existe déjà avec cette adresse : connectez-vous pour accepter l'invitation."), 409
+                _("Un compte existe déjà avec cette adresse : connectez-vous pour accepter l'invitation."),
+                kind=Kind.CONFLICT,
             ) from None
         membership = accept(token=token, user=user)
     return user, membership

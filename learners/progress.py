@@ -16,6 +16,7 @@ from wagtail.models import Page
 
 from courses.models import CoursePage
 from courses.selectors import course_of, course_outline
+from home.refusals import Kind, Refused
 from learners import audit, certificates
 from learners.models import Certificate, Enrollment, RecountedOutline, StepProgress
 from learners.rawsql import column_converters, converted
@@ -31,20 +32,14 @@ UNEARNED_CERTIFICATE_REASON = "Délivré avant que tous les quiz de la formation
 RESUME_CHUNK = 62
 
 
-class ProgressRefused(Exception):
+class ProgressRefused(Refused):
     """A request about progress that cannot be granted; `message` says why to the learner."""
 
-    status = 403
-    message = _("Cette action n'est pas possible.")
-
-    def __init__(self, message=None):
-        super().__init__(message or self.message)
-        if message:
-            self.message = message
+    kind = Kind.FORBIDDEN
 
 
 class NotAStep(ProgressRefused):
-    status = 404
+    kind = Kind.NOT_FOUND
     message = _("Cette page n'est pas une étape publiée d'une formation.")
 
 
@@ -54,6 +49,13 @@ class NotEnrolled(ProgressRefused):
 
 class CompletionNotEarned(ProgressRefused):
     """Raised with the step's own `completion_refused` message."""
+
+
+class InvalidDuration(ProgressRefused):
+    """A time report that is not a whole number of seconds."""
+
+    kind = Kind.INVALID
+    message = _("Durée invalide.")
 
 
 class StepLocked(ProgressRefused):
@@ -85,8 +87,9 @@ class Standing:
     def blocking_step(self):
         return self.locked_ids.get(self.step.pk) if self.step is not None else None
 
-    def ensure_open(self):
-        """Raise NotEnrolled or StepLocked unless the learner may work on the step."""
+    def ensure_unlocked(self):
+        """Raise NotEnrolled or StepLocked unless the learner may work on the step: enrolled
+        in its course, and no earlier step to complete first."""
         if self.enrollment is None:
             raise NotEnrolled()
         if self.blocking_step is not None:
@@ -269,7 +272,7 @@ def _complete(*, user, page, score=None, outline=None):
         access = step_access(user=user, page=page, outline=outline, enrollment=enrollment)
         if access.is_completed:
             return enrollment, access
-        access.ensure_open()
+        access.ensure_unlocked()
         if not page.specific.completion_earned(user):
             raise CompletionNotEarned(page.specific.completion_refused)
         # One statement whether the step was viewed before or not (first view kept).
@@ -286,7 +289,12 @@ def _complete(*, user, page, score=None, outline=None):
 
 def record_time_spent(*, user, page, seconds):
     """Add active time spent on a step, bounded: never more than MAX_SECONDS_PER_REPORT
-    per report, nor more than the wall time since the previous report."""
+    per report, nor more than the wall time since the previous report. `seconds` may be
+    the raw report (a string): InvalidDuration unless it is a whole number."""
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        raise InvalidDuration() from None
     now = timezone.now()
     progress = StepProgress.objects.filter(user=user, step_id=page.pk).first()
     if progress is None:
@@ -294,7 +302,7 @@ def record_time_spent(*, user, page, seconds):
     bound = MAX_SECONDS_PER_REPORT
     if progress.last_time_report_at is not None:
         bound = min(bound, int((now - progress.last_time_report_at).total_seconds()) + 1)
-    seconds = max(0, min(int(seconds), bound))
+    seconds = max(0, min(seconds, bound))
     with transaction.atomic():
         StepProgress.objects.filter(pk=progress.pk).update(
             time_spent_seconds=F("time_spent_seconds") + seconds, last_time_report_at=now

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from home.refusals import Kind, Refused
 from learners import audit
 from learners.access import is_id
 from learners.assignments import assign_team_courses_to
@@ -22,13 +23,10 @@ from learners.models import Invitation, Membership, Team
 TEAM_NAME_MAX_LENGTH = Team._meta.get_field("name").max_length
 
 
-class TeamActionRefused(Exception):
+class TeamActionRefused(Refused):
     """A change the viewer may not make, or that would break something; `message` says why."""
 
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+    kind = Kind.INVALID
 
 
 # --- Reads ------------------------------------------------------------------------------
@@ -63,7 +61,8 @@ def membership_in_scope(scope, membership_id):
 def require_whole_view(scope):
     if not scope.whole_organisation:
         raise TeamActionRefused(
-            _("Seuls les responsables de toute l'organisation peuvent créer, renommer ou supprimer des équipes."), 403
+            _("Seuls les responsables de toute l'organisation peuvent créer, renommer ou supprimer des équipes."),
+            kind=Kind.FORBIDDEN,
         )
 
 
@@ -114,13 +113,13 @@ def delete_team(*, scope, team):
         if members:
             raise TeamActionRefused(
                 _("L'équipe « %(name)s » compte encore %(count)d personne(s) : déplacez-les ou retirez-les "
-                  "avant de la supprimer.") % {"name": team.name, "count": members}, 409
+                  "avant de la supprimer.") % {"name": team.name, "count": members}, kind=Kind.CONFLICT
             )
         invited = Invitation.objects.filter(team=team, accepted_at__isnull=True, revoked_at__isnull=True).count()
         if invited:
             raise TeamActionRefused(
                 _("L'équipe « %(name)s » a encore %(count)d invitation(s) en cours : révoquez-les avant de la "
-                  "supprimer.") % {"name": team.name, "count": invited}, 409
+                  "supprimer.") % {"name": team.name, "count": invited}, kind=Kind.CONFLICT
             )
         team.delete()
 
@@ -136,7 +135,7 @@ def refuse_own(scope, membership):
     if membership.user_id == scope.viewer.pk:
         raise TeamActionRefused(
             _("Vous ne pouvez pas modifier votre propre place dans l'organisation : demandez-le à un autre "
-              "responsable."), 403
+              "responsable."), kind=Kind.FORBIDDEN
         )
 
 
@@ -159,7 +158,7 @@ def move_member(*, scope, membership, team, request=None):
     others = Membership.objects.filter(user=membership.user, organisation=scope.organisation).exclude(pk=membership.pk)
     if others.filter(Q(team=team) if team else Q(team__isnull=True)).exists():
         raise TeamActionRefused(
-            _("%(person)s fait déjà partie de cette équipe.") % {"person": membership.user}, 409
+            _("%(person)s fait déjà partie de cette équipe.") % {"person": membership.user}, kind=Kind.CONFLICT
         )
     before = snapshot(membership)
     try:
@@ -169,7 +168,9 @@ def move_member(*, scope, membership, team, request=None):
             record_change(scope=scope, membership=membership, before=before, after=snapshot(membership), request=request)
             assign_team_courses_to(membership)  # the new team's courses come with it
     except IntegrityError:
-        raise TeamActionRefused(_("%(person)s fait déjà partie de cette équipe.") % {"person": membership.user}, 409) from None
+        raise TeamActionRefused(
+            _("%(person)s fait déjà partie de cette équipe.") % {"person": membership.user}, kind=Kind.CONFLICT
+        ) from None
     return membership
 
 

@@ -28,6 +28,7 @@ from django_otp.models import VerifyNotAllowed
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from home.refusals import Kind, Refused
 from learners import audit
 from learners.models import User
 from learners.roles import is_privileged
@@ -46,12 +47,10 @@ PENDING_SESSION_KEY = "two_factor_pending_login"
 TOTP_DIGITS = 6
 
 
-class CodeRefused(Exception):
+class CodeRefused(Refused):
     """A code was not accepted; `message` says why, in words a person understands."""
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+    kind = Kind.INVALID
 
 
 # --- Who, and whether ------------------------------------------------------------------

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,8 +12,8 @@ from wagtail.models import Page
 
 from courses.models import CoursePage
 from courses.serving import page_from_rows
+from home.middleware import answers_json
 from home.redirects import requested_next
-from home.views import refusal
 from learners import certificates, exercises, progress, two_factor
 from learners.forms import ProfileForm, SignupForm
 from learners.models import Certificate
@@ -69,10 +69,7 @@ def enroll(request, course_id):
 @require_POST
 def complete_step(request, page_id):
     page = get_object_or_404(Page.objects.live(), pk=page_id).specific
-    try:
-        completion = progress.complete_step(user=request.user, page=page)
-    except progress.ProgressRefused as error:
-        return refusal(request, error.message, error.status)
+    completion = progress.complete_step(user=request.user, page=page)
     enrollment = completion.enrollment
     if enrollment.is_completed:
         messages.success(request, _("Bravo, vous avez terminé la formation ! Votre certificat vous attend."))
@@ -87,10 +84,7 @@ def complete_step(request, page_id):
 def finish_exercise(request, page_id, block_id):
     """« J'ai terminé : comparer »: the learner's answer stored, back to the exercise (PRG)."""
     page = get_object_or_404(Page.objects.live(), pk=page_id).specific
-    try:
-        exercises.finish_exercise(user=request.user, page=page, block_id=block_id, answer=request.POST.get("answer", ""))
-    except progress.ProgressRefused as error:
-        return refusal(request, error.message, error.status)
+    exercises.finish_exercise(user=request.user, page=page, block_id=block_id, answer=request.POST.get("answer", ""))
     return redirect(exercise_url(page, block_id))
 
 
@@ -99,11 +93,9 @@ def finish_exercise(request, page_id, block_id):
 def assess_exercise(request, page_id, block_id):
     """The criteria the learner ticks after comparing; back to the exercise (PRG)."""
     page = get_object_or_404(Page.objects.live(), pk=page_id).specific
-    try:
-        exercises.assess_exercise(user=request.user, page=page, block_id=block_id,
-                                  checked=request.POST.getlist("criterion"))
-    except progress.ProgressRefused as error:
-        return refusal(request, error.message, error.status)
+    exercises.assess_exercise(
+        user=request.user, page=page, block_id=block_id, checked=request.POST.getlist("criterion")
+    )
     return redirect(exercise_url(page, block_id))
 
 
@@ -111,19 +103,13 @@ def exercise_url(page, block_id):
     return f"{page.url}#exercice-{block_id}"
 
 
+@answers_json
 @login_required
 @require_POST
 def record_time(request, page_id):
     """Receives the active time the lesson page measured (sendBeacon); answers 204."""
     page = get_object_or_404(Page.objects.live(), pk=page_id)
-    try:
-        seconds = int(request.POST.get("seconds", ""))
-    except ValueError:
-        return JsonResponse({"error": _("Durée invalide.")}, status=400)
-    try:
-        progress.record_time_spent(user=request.user, page=page, seconds=seconds)
-    except progress.ProgressRefused as error:
-        return JsonResponse({"error": str(error.message)}, status=error.status)
+    progress.record_time_spent(user=request.user, page=page, seconds=request.POST.get("seconds", ""))
     return HttpResponse(status=204)
 
 

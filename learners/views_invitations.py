@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from home.middleware import refusal_status
 from learners import csv_import, invitations, teams
 from learners.access import is_id, manager_scope
 from learners.invitation_forms import ImportUploadForm, InvitationForm, InvitationSignupForm, TeamNameForm, team_choices
@@ -251,7 +252,9 @@ def import_preview(request, slug, batch_id):
 
 
 def invitation_refused(request, refusal):
-    return render(request, "organisations/invitation_refused.html", {"message": refusal.message}, status=refusal.status)
+    return render(
+        request, "organisations/invitation_refused.html", {"message": refusal.message}, status=refusal_status(refusal)
+    )
 
 
 @never_cache

@@ -1,4 +1,12 @@
-"""State changes of quiz attempts. Each function is atomic; its docstring is its promise."""
+"""State changes of quiz attempts. Each function is atomic; its docstring is its promise.
+
+Words used here, from the learner's form to the database:
+- raw response: what was sent for one question, as sent (a posted form field, a saved
+  draft); `raw` maps question ids (and `c-<id>` certainties) to raw responses;
+- response: a raw response the question accepted (Question.clean_response), or None
+  for unanswered; `responses` maps question ids to responses;
+- Answer: the stored row of one response in a submitted attempt, graded later.
+A refusal (home.refusals) says why an attempt cannot do what was asked."""
 
 import json
 import logging
@@ -17,8 +25,9 @@ from config import queueing
 from courses import publishing
 from courses.selectors import course_of, course_outline
 from courses.serving import page_object
+from home.refusals import Kind, Refused
 from learners import progress, rawsql
-from quizzes import grading
+from quizzes import grading, tasks
 from quizzes.models import Answer, Attempt
 from quizzes.selectors import load_questions
 
@@ -30,18 +39,57 @@ MAX_DRAFT_VALUE = 2_000
 MAX_DRAFT_ITEMS = 50
 
 
-class AttemptRefused(Exception):
+class AttemptRefused(Refused):
     """The attempt cannot do this; `message` tells the learner why."""
 
-    def __init__(self, message, status=409):
-        super().__init__(message)
-        self.message = message
-        self.status = status
+
+class NoAttemptLeft(AttemptRefused):
+    kind = Kind.FORBIDDEN
+
+    def __init__(self, max_attempts):
+        super().__init__(_("Vous avez utilisé vos %(count)s tentatives pour ce quiz.") % {"count": max_attempts})
 
 
-class AnswersInvalid(Exception):
-    """Some answers cannot be accepted: `errors` maps question ids to messages; `raw`
-    is what was sent, to show it again."""
+class EmptyQuiz(AttemptRefused):
+    kind = Kind.NOT_FOUND
+    message = _("Ce quiz n'a pas encore de questions.")
+
+
+class NotYourAttempt(AttemptRefused):
+    """No such attempt, or someone else's: the same answer for both."""
+
+    kind = Kind.NOT_FOUND
+    message = _("Cette tentative n'existe pas ou n'est pas la vôtre.")
+
+
+class AlreadySubmitted(AttemptRefused):
+    kind = Kind.CONFLICT
+    message = _("Cette tentative a déjà été envoyée.")
+
+
+class TimeUp(AttemptRefused):
+    kind = Kind.FORBIDDEN
+    message = _("Le temps est écoulé : les réponses enregistrées avant la fin ont été envoyées pour correction.")
+
+
+class ForeignAnswer(AttemptRefused):
+    """The form names a question (or a part of one) that is not in the attempt: forged."""
+
+    kind = Kind.INVALID
+    message = _("Une réponse porte sur une question qui ne fait pas partie de ce quiz.")
+
+
+class ForeignCertainty(AttemptRefused):
+    """The form gives a certainty for a question not in the attempt, or on a quiz that
+    asks none: forged."""
+
+    kind = Kind.INVALID
+    message = _("Un degré de certitude porte sur une question qui ne fait pas partie de ce quiz.")
+
+
+class ResponsesInvalid(Exception):
+    """Some raw responses cannot be accepted (none is stored): `errors` maps question ids
+    to messages; `raw` is what was sent, to show it again."""
 
     def __init__(self, errors, raw):
         super().__init__(errors)
@@ -54,19 +102,16 @@ def start_attempt(*, user, quiz):
     Refuses with a message when no attempt is left. The question and option order is
     drawn once here and stays the same for the whole attempt."""
     with transaction.atomic():
-        progress.step_access(user=user, page=quiz).ensure_open()
+        progress.step_access(user=user, page=quiz).ensure_unlocked()
         current = Attempt.objects.filter(user=user, quiz=quiz, status=Attempt.Status.IN_PROGRESS).first()
         if current is not None:
             return current
         used = Attempt.objects.filter(user=user, quiz=quiz).aggregate(last=Max("number"))["last"] or 0
         if quiz.max_attempts is not None and used >= quiz.max_attempts:
-            raise AttemptRefused(
-                _("Vous avez utilisé vos %(count)s tentatives pour ce quiz.") % {"count": quiz.max_attempts},
-                status=403,
-            )
+            raise NoAttemptLeft(quiz.max_attempts)
         questions = load_questions(quiz.question_ids())
         if not questions:
-            raise AttemptRefused(_("Ce quiz n'a pas encore de questions."), status=404)
+            raise EmptyQuiz()
         order = [q.pk for q in questions]
         if quiz.shuffle_questions:
             random.shuffle(order)
@@ -85,8 +130,6 @@ def start_attempt(*, user, quiz):
             return Attempt.objects.get(user=user, quiz=quiz, status=Attempt.Status.IN_PROGRESS)
         if attempt.deadline is not None:
             # Without a broker the attempt still starts: the sweep submits expired attempts.
-            from quizzes import tasks
-
             queueing.enqueue_on_commit(tasks.submit_expired_attempt, attempt.pk, eta=attempt.deadline)
     return attempt
 
@@ -100,24 +143,23 @@ def option_order(question, shuffle):
 
 
 def own_attempt(*, user, attempt_id, for_update=False):
-    """The attempt if it is `user`'s; AttemptRefused (404) otherwise, whoever owns it.
+    """The attempt if it is `user`'s; NotYourAttempt otherwise, whoever owns it.
     Its quiz is the page as last published, kept for the content token (no join of the
     page tables on every request of a learner taking a quiz)."""
     attempt = rawsql.first(Attempt, "id = %s AND user_id = %s", [attempt_id, user.pk], for_update=for_update)
     if attempt is None:
-        raise AttemptRefused(_("Cette tentative n'existe pas ou n'est pas la vôtre."), status=404)
+        raise NotYourAttempt()
     attempt.quiz = page_object(attempt.quiz_id)
     return attempt
 
 
-def ensure_open(attempt, now):
+def ensure_accepting_responses(attempt, now):
+    """Raise AlreadySubmitted or TimeUp unless `attempt` still takes responses at `now`
+    (in progress, its deadline not passed beyond the grace)."""
     if attempt.status != Attempt.Status.IN_PROGRESS:
-        raise AttemptRefused(_("Cette tentative a déjà été envoyée."), status=409)
+        raise AlreadySubmitted()
     if attempt.deadline is not None and now > attempt.deadline + settings.QUIZ_DEADLINE_GRACE:
-        raise AttemptRefused(
-            _("Le temps est écoulé : les réponses enregistrées avant la fin ont été envoyées pour correction."),
-            status=403,
-        )
+        raise TimeUp()
 
 
 def save_draft(*, user, attempt_id, form):
@@ -125,8 +167,8 @@ def save_draft(*, user, attempt_id, form):
     validated yet, but sizes are bounded; the drafts only ever grow by question."""
     with transaction.atomic():
         attempt = own_attempt(user=user, attempt_id=attempt_id, for_update=True)
-        ensure_open(attempt, timezone.now())
-        raw = responses_in(load_questions(attempt.question_order), form, attempt.quiz.certainty_based_marking)
+        ensure_accepting_responses(attempt, timezone.now())
+        raw = raw_responses_in(load_questions(attempt.question_order), form, attempt.quiz.certainty_based_marking)
         allowed = {str(pk) for pk in attempt.question_order}
         if attempt.quiz.certainty_based_marking:
             allowed |= {f"c-{pk}" for pk in attempt.question_order}
@@ -150,14 +192,16 @@ def bounded(value):
 
 
 def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
-    """Validate every answer (`raw` responses by question id, or read from the attempt
-    `form`) and store them all, or store nothing and raise AnswersInvalid listing what
-    is wrong. Then the attempt is `submitted` and grading is queued after
-    the commit. Submitting an attempt twice is refused (409): it is graded once.
+    """The learner sends their attempt: validate every raw response (`raw` by question
+    id, or read from the attempt `form`) and store them all as Answers, or store nothing
+    and raise ResponsesInvalid listing what is wrong. Then the attempt is `submitted` and
+    grading is queued after the commit. Submitting an attempt twice is refused
+    (AlreadySubmitted): it is graded once; after the deadline, TimeUp (the deadline's own
+    path is submit_expired).
 
     On a quiz with certainty-based marking, each answered question also needs a
     certainty (raw key `c-<question id>`, see Question.certainty_field_name); a missing
-    or forged one is listed in AnswersInvalid like a wrong answer.
+    or forged one is listed in ResponsesInvalid like a wrong answer.
 
     Everything is read and checked before the write, which is one short transaction:
     the status changes only if the attempt is still in progress (concurrent submits:
@@ -166,16 +210,16 @@ def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
     now = timezone.now()
     if attempt is None or attempt.pk != attempt_id or attempt.user_id != user.pk:
         attempt = own_attempt(user=user, attempt_id=attempt_id)
-    ensure_open(attempt, now)
+    ensure_accepting_responses(attempt, now)
     questions = load_questions(attempt.question_order)
     with_certainty = attempt.quiz.certainty_based_marking
     if form is not None:
-        raw = responses_in(questions, form, with_certainty)
-    cleaned, certainties, errors = {}, {}, {}
+        raw = raw_responses_in(questions, form, with_certainty)
+    responses, certainties, errors = {}, {}, {}
     for question in questions:
         messages = []
         try:
-            cleaned[question.pk] = question.clean_response(raw.get(str(question.pk)))
+            responses[question.pk] = question.clean_response(raw.get(str(question.pk)))
         except ValidationError as error:
             messages += error.messages
         if with_certainty:
@@ -184,25 +228,23 @@ def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
             except ValidationError as error:
                 messages += error.messages
             else:
-                if certainties[question.pk] is None and cleaned.get(question.pk) is not None:
+                if certainties[question.pk] is None and responses.get(question.pk) is not None:
                     messages.append(str(_("Indiquez à quel point vous êtes sûr·e de votre réponse.")))
         if messages:
             errors[question.pk] = " ".join(messages)
     if errors:
-        raise AnswersInvalid(errors, raw)
-    if not store_answers(attempt, questions, cleaned, now, certainties):
-        raise AttemptRefused(_("Cette tentative a déjà été envoyée."), status=409)
+        raise ResponsesInvalid(errors, raw)
+    if not _store_answers(attempt, questions, responses, certainties, now):
+        raise AlreadySubmitted()
     return attempt
 
 
-def store_answers(attempt, questions, cleaned, now, certainties=None):
+def _store_answers(attempt, questions, responses, certainties, now):
     """In one transaction: mark `attempt` submitted if it is still in progress, store the
-    `cleaned` responses (by question id; missing means unanswered) with their
+    `responses` (by question id; missing means unanswered) as Answers with their
     `certainties` (by question id; only on an answered question) and queue its grading
-    after the commit. Returns False, storing nothing, if it was no longer in progress."""
-    from quizzes import tasks
-
-    certainties = certainties or {}
+    after the commit. Returns False, storing nothing, if it was no longer in progress.
+    The one writer of both submit_attempt and submit_expired."""
     with transaction.atomic():
         if not Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.IN_PROGRESS).update(
             status=Attempt.Status.SUBMITTED, submitted_at=now
@@ -211,8 +253,8 @@ def store_answers(attempt, questions, cleaned, now, certainties=None):
         Answer.objects.bulk_create(
             [
                 Answer(
-                    attempt=attempt, question=q, payload=cleaned.get(q.pk), max_score=q.max_score,
-                    certainty=certainties.get(q.pk) if cleaned.get(q.pk) is not None else None,
+                    attempt=attempt, question=q, payload=responses.get(q.pk), max_score=q.max_score,
+                    certainty=certainties.get(q.pk) if responses.get(q.pk) is not None else None,
                 )
                 for q in questions
             ]
@@ -222,7 +264,7 @@ def store_answers(attempt, questions, cleaned, now, certainties=None):
     return True
 
 
-def grade_attempt(attempt_id):
+def grade_submitted_attempt(attempt_id):
     """Grade a submitted attempt and, if it passes, complete the step. Idempotent: an
     attempt already graded (or not submitted) is left as it is. Returns True if graded.
 
@@ -231,10 +273,10 @@ def grade_attempt(attempt_id):
     attempt only if it is still `submitted`: when two graders race, one grades, the
     other finds nothing to do (grade_count stays 1)."""
     with publishing.generation():  # one content token for the whole grading, read once
-        return grade_submitted(attempt_id)
+        return _grade(attempt_id)
 
 
-def grade_submitted(attempt_id):
+def _grade(attempt_id):
     attempt = rawsql.first(Attempt, "id = %s", [attempt_id])
     if attempt is None or attempt.status != Attempt.Status.SUBMITTED:
         return False
@@ -316,8 +358,6 @@ def requeue_stuck_attempts():
             status=Attempt.Status.SUBMITTED, submitted_at__lt=now - settings.QUIZ_REGRADE_AFTER
         ).values_list("pk", flat=True)
     )
-    from quizzes import tasks
-
     for attempt_id in stuck:
         queueing.send_task(tasks.grade_attempt, attempt_id)
     expired = list(
@@ -348,23 +388,23 @@ def submit_expired(*, attempt_id):
         if now < attempt.deadline:
             return None
         questions = load_questions(attempt.question_order)
-        cleaned, certainties = {}, {}
+        responses, certainties = {}, {}
         for question in questions:
             try:
-                cleaned[question.pk] = question.clean_response(attempt.drafts.get(str(question.pk)))
+                responses[question.pk] = question.clean_response(attempt.drafts.get(str(question.pk)))
             except ValidationError:
-                cleaned[question.pk] = None
+                responses[question.pk] = None
             if attempt.quiz.certainty_based_marking:
                 try:
                     certainty = grading.parse_certainty(attempt.drafts.get(question.certainty_field_name))
                 except ValidationError:
                     certainty = None
                 certainties[question.pk] = certainty or grading.Certainty.LOW
-        store_answers(attempt, questions, cleaned, now, certainties)
+        _store_answers(attempt, questions, responses, certainties, now)
     return attempt
 
 
-def responses_in(questions, form, with_certainty=False):
+def raw_responses_in(questions, form, with_certainty=False):
     """The raw responses to `questions` in a submitted attempt form, by question id, and,
     `with_certainty` (certainty-based marking), how sure the learner is of each, by
     `c-<question id>`. A field for any other question, or for a part (a pair, an item) of
@@ -374,11 +414,9 @@ def responses_in(questions, form, with_certainty=False):
     certainty_names = {q.certainty_field_name for q in questions} if with_certainty else set()
     for name in form:
         if name.startswith("q-") and name not in known:
-            raise AttemptRefused(_("Une réponse porte sur une question qui ne fait pas partie de ce quiz."), status=400)
+            raise ForeignAnswer()
         if name.startswith("c-") and name not in certainty_names:
-            raise AttemptRefused(
-                _("Un degré de certitude porte sur une question qui ne fait pas partie de ce quiz."), status=400
-            )
+            raise ForeignCertainty()
     raw = {str(q.pk): q.raw_from_post(form) for q in questions}
     for question in questions if with_certainty else ():
         raw[question.certainty_field_name] = form.get(question.certainty_field_name)

@@ -12,7 +12,7 @@ from quizzes import services
 )
 def grade_attempt(attempt_id):
     """Grade one submitted attempt. Safe to run twice: the second run does nothing."""
-    return services.grade_attempt(attempt_id)
+    return services.grade_submitted_attempt(attempt_id)
 
 
 @shared_task(

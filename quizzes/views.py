@@ -1,4 +1,5 @@
-"""Quiz views translate HTTP; quizzes.services changes state."""
+"""Quiz views translate HTTP; quizzes.services changes state. A refusal of the services
+(home.refusals) leaves the view as it is: home.middleware.RefusalMiddleware answers it."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from courses.serving import page_from_rows
-from home.views import refusal
-from learners import progress
+from home.middleware import answers_json
 from quizzes import services
 from quizzes.models import Attempt, QuizPage
 from quizzes.selectors import (
@@ -21,20 +21,14 @@ from quizzes.selectors import (
 @require_POST
 def start(request, quiz_id):
     quiz = get_object_or_404(QuizPage.objects.live(), pk=quiz_id)
-    try:
-        attempt = services.start_attempt(user=request.user, quiz=quiz)
-    except (progress.ProgressRefused, services.AttemptRefused) as error:
-        return refusal(request, error.message, error.status)
+    attempt = services.start_attempt(user=request.user, quiz=quiz)
     return redirect("quiz_attempt", attempt_id=attempt.pk)
 
 
 @login_required
 def attempt_page(request, attempt_id):
     """GET: the questions. POST: save the draft (action=save) or submit."""
-    try:
-        attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
-    except services.AttemptRefused as error:
-        return refusal(request, error.message, error.status)
+    attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("quiz_result", attempt_id=attempt.pk)
     if request.method != "POST":
@@ -46,10 +40,8 @@ def attempt_page(request, attempt_id):
             messages.success(request, _("Vos réponses sont enregistrées. Vous pouvez revenir plus tard."))
             return redirect("quiz_attempt", attempt_id=attempt.pk)
         services.submit_attempt(user=request.user, attempt_id=attempt.pk, form=request.POST, attempt=attempt)
-    except services.AnswersInvalid as invalid:
+    except services.ResponsesInvalid as invalid:
         return render_attempt(request, attempt, values=invalid.raw, errors=invalid.errors, status=400)
-    except services.AttemptRefused as error:
-        return refusal(request, error.message, error.status)
     return redirect("quiz_result", attempt_id=attempt.pk)
 
 
@@ -76,24 +68,19 @@ def render_attempt(request, attempt, values=None, errors=None, status=200):
     return render(request, "quizzes/attempt.html", context(), status=status)
 
 
+@answers_json
 @login_required
 @require_POST
 def autosave(request, attempt_id):
     """Autosave from the page's script: the same form, answered in JSON."""
-    try:
-        services.save_draft(user=request.user, attempt_id=attempt_id, form=request.POST)
-    except services.AttemptRefused as error:
-        return JsonResponse({"error": str(error.message)}, status=error.status)
+    services.save_draft(user=request.user, attempt_id=attempt_id, form=request.POST)
     return JsonResponse({"saved": True})
 
 
 @login_required
 @require_GET
 def result(request, attempt_id):
-    try:
-        attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
-    except services.AttemptRefused as error:
-        return refusal(request, error.message, error.status)
+    attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("quiz_attempt", attempt_id=attempt.pk)
     graded = attempt.status == Attempt.Status.GRADED
@@ -111,11 +98,9 @@ def result(request, attempt_id):
     return render(request, template, context)
 
 
+@answers_json
 @login_required
 @require_GET
 def status(request, attempt_id):
-    try:
-        attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
-    except services.AttemptRefused as error:
-        return JsonResponse({"error": str(error.message)}, status=error.status)
+    attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
     return JsonResponse({"status": attempt.status})

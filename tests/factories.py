@@ -156,7 +156,7 @@ def pass_quiz(user, quiz):
     if quiz.certainty_based_marking:  # sure of every right answer
         raw.update({f"c-{pk}": "3" for pk in attempt.question_order})
     services.submit_attempt(user=user, attempt_id=attempt.pk, raw=raw)
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     return attempt
 
 

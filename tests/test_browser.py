@@ -313,14 +313,14 @@ def test_key_pages_have_no_serious_accessibility_violations(browser_page, demo_c
     exercises.finish_exercise(user=learner, page=lesson, block_id=next(iter(feedback_exercises(lesson))), answer="Fait")
     audit(f"{lesson.url}?apres-exercice")
     services.submit_attempt(user=learner, attempt_id=attempt.pk, raw={})
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     audit(f"/quiz/tentatives/{attempt.pk}/resultat/")
     # a quiz marked by certainty: the certainty asked with each question, the calibration
     crisis_quiz = QuizPage.objects.get(certainty_based_marking=True)
     marked = services.start_attempt(user=learner, quiz=crisis_quiz)
     audit(f"/quiz/tentatives/{marked.pk}/")
     services.submit_attempt(user=learner, attempt_id=marked.pk, raw=demo_responses(marked, wrong={0, 1}))
-    services.grade_attempt(marked.pk)
+    services.grade_submitted_attempt(marked.pk)
     audit(f"/quiz/tentatives/{marked.pk}/resultat/")
     audit(crisis_quiz.url)
 

@@ -254,7 +254,7 @@ def test_an_unanswered_question_needs_no_certainty_and_scores_nothing(cbm_quiz):
     form = form_with_certainty(attempt, {**right_answers(attempt), str(blank): ""}, **{f"c_{blank}": ""})
     # when
     assert client.post(f"/quiz/tentatives/{attempt.pk}/", form).status_code == 302
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     # then 9 of 12 (4 questions of 2 points, 3 times): 75 %
     attempt.refresh_from_db()
     assert (attempt.score, attempt.max_score, attempt.percent, attempt.passed) == (18, 24, 75, True)
@@ -275,7 +275,7 @@ def test_an_expired_attempt_counts_answers_saved_without_certainty_at_low(cbm_qu
     )
 
     services.submit_expired(attempt_id=attempt.pk)
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
     answers = {str(a.question_id): a for a in Answer.objects.filter(attempt=attempt)}
     assert (answers[first].certainty, answers[first].cbm_score) == (HIGH, 6)

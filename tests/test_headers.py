@@ -155,7 +155,7 @@ def test_every_page_showing_a_learners_data_is_never_stored(client, learner, lea
     client.force_login(learner)
     attempt, certificate = learner_journey["attempt"], learner_journey["certificate"]
     services.submit_attempt(user=learner, attempt_id=attempt.pk, raw={})
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     retry = services.start_attempt(user=learner, quiz=learner_journey["quiz"])
     private = {
         "dashboard": "/comptes/mon-espace/",
@@ -288,7 +288,7 @@ def test_a_learner_goes_through_lesson_quiz_result_dashboard_and_certificate_wit
 
     # and see the result
     services.submit_attempt(user=learner, attempt_id=attempt.pk, raw={})
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     page.goto(f"/quiz/tentatives/{attempt.pk}/resultat/")
     page.get_by_role("heading", name="Pas encore réussi").wait_for()
 

@@ -69,7 +69,7 @@ def test_the_progress_door_refuses_a_quiz_whatever_calls_it(course_with_quiz):
     client, learner, course, quiz = course_with_quiz
     failed = start(client, quiz)
     client.post(f"/quiz/tentatives/{failed.pk}/", {})
-    services.grade_attempt(failed.pk)
+    services.grade_submitted_attempt(failed.pk)
 
     with pytest.raises(progress.CompletionNotEarned):
         progress.record_step_completed(user=learner, page=quiz, score=100)
@@ -85,7 +85,7 @@ def test_only_a_passed_graded_attempt_completes_the_quiz_and_then_the_certificat
     client.post(f"/quiz/tentatives/{attempt.pk}/", as_form(right_answers(attempt)))
     assert not Certificate.objects.exists()  # submitted, not graded yet
 
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
     certificate = Certificate.objects.get(user=learner)
     assert Enrollment.objects.get(user=learner).completed_at is not None
@@ -99,7 +99,7 @@ def test_a_quiz_added_to_a_completed_course_reopens_it_but_keeps_the_certificate
         complete(client, lesson)
     attempt = start(client, quiz)
     client.post(f"/quiz/tentatives/{attempt.pk}/", as_form(right_answers(attempt)))
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     certificate = Certificate.objects.get(user=learner)
 
     # when a trainer publishes a second quiz in the course (and the recount task runs)
@@ -118,7 +118,7 @@ def test_a_raised_pass_mark_does_not_undo_a_pass_already_earned(course_with_quiz
     client, learner, course, quiz = course_with_quiz
     attempt = start(client, quiz)
     client.post(f"/quiz/tentatives/{attempt.pk}/", as_form(right_answers(attempt)))
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
     QuizPage.objects.filter(pk=quiz.pk).update(pass_mark=100)
     progress.recount_course(course)
@@ -164,8 +164,8 @@ def test_a_draft_of_odd_digits_never_blocks_the_sweep_for_other_learners(course_
 
     # then both are submitted: the odd values count as unanswered
     assert set(Attempt.objects.values_list("status", flat=True)) == {Attempt.Status.SUBMITTED}
-    services.grade_attempt(broken.pk)
-    services.grade_attempt(other.pk)
+    services.grade_submitted_attempt(broken.pk)
+    services.grade_submitted_attempt(other.pk)
     assert Attempt.objects.get(pk=other.pk).percent == 100
     assert Attempt.objects.get(pk=broken.pk).percent < 100
 
@@ -181,7 +181,7 @@ def test_a_short_answer_with_an_ampersand_is_stored_as_typed_and_scores(course_w
     raw[str(question.pk)] = "  Test   &  Learn "
 
     response = client.post(f"/quiz/tentatives/{attempt.pk}/", as_form(raw))
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
     answer = Answer.objects.get(attempt=attempt, question=question)
     assert (answer.payload, answer.score) == ("Test & Learn", answer.max_score)

@@ -13,6 +13,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from home.middleware import refusal_status
 from learners import csv_import, invitations
 from learners.access import manager_scope
 from learners.models import AuditEvent, ImportBatch, Invitation, Membership, Organisation, Team, User
@@ -448,7 +449,7 @@ def test_two_concurrent_accepts_make_one_membership():
             invitations.accept(token=token, user=nina)
             outcomes.append("accepted")
         except invitations.InvitationRefused as refusal:
-            outcomes.append(refusal.status)
+            outcomes.append(refusal_status(refusal))
         finally:
             connection.close()
 

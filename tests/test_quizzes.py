@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from courses.models import ModulePage
+from home.middleware import refusal_status
 from learners.models import Enrollment, StepProgress
 from quizzes import services
 from quizzes.models import Answer, Attempt, QuizPage
@@ -109,7 +110,7 @@ def test_right_answers_pass_and_complete_the_step(quiz_setup, django_capture_on_
     assert "Correction en cours" in client.get(response.url).content.decode()
     assert len(callbacks) == 1  # grading is queued after the commit
 
-    assert services.grade_attempt(attempt.pk) is True
+    assert services.grade_submitted_attempt(attempt.pk) is True
     attempt.refresh_from_db()
     assert (attempt.status, attempt.percent, attempt.passed, attempt.grade_count) == ("graded", 100, True, 1)
     assert StepProgress.objects.get(step_id=quiz.pk).status == StepProgress.Status.COMPLETED
@@ -121,8 +122,8 @@ def test_grading_twice_changes_nothing(quiz_setup):
     client, learner, quiz = quiz_setup
     attempt = start(client, quiz)
     submit(client, attempt, right_answers(attempt))
-    services.grade_attempt(attempt.pk)
-    assert services.grade_attempt(attempt.pk) is False
+    services.grade_submitted_attempt(attempt.pk)
+    assert services.grade_submitted_attempt(attempt.pk) is False
     assert Attempt.objects.get().grade_count == 1
 
 
@@ -130,7 +131,7 @@ def test_a_failed_attempt_does_not_complete_the_step_and_a_retry_can_pass(quiz_s
     client, learner, quiz = quiz_setup
     attempt = start(client, quiz)
     submit(client, attempt, {})
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     attempt.refresh_from_db()
     assert (attempt.percent, attempt.passed) == (0, False)
     assert not StepProgress.objects.filter(step_id=quiz.pk, status="completed").exists()
@@ -139,7 +140,7 @@ def test_a_failed_attempt_does_not_complete_the_step_and_a_retry_can_pass(quiz_s
     retry = start(client, quiz)
     assert retry.number == 2
     submit(client, retry, right_answers(retry))
-    services.grade_attempt(retry.pk)
+    services.grade_submitted_attempt(retry.pk)
     assert Enrollment.objects.get().completed_steps == 1
 
 
@@ -148,7 +149,7 @@ def test_corrections_follow_the_feedback_policy(quiz_setup):
     QuizPage.objects.filter(pk=quiz.pk).update(feedback_policy=QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED)
     attempt = start(client, quiz)
     submit(client, attempt, {})
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
     html = client.get(f"/quiz/tentatives/{attempt.pk}/resultat/").content.decode()
 
@@ -217,7 +218,7 @@ def test_a_text_answer_is_stored_as_typed_and_escaped_only_when_shown(quiz_setup
     raw[short_id] = "<script>alert('x')</script>\x07 <b>Réseau</b>\u202e"
 
     response = submit(client, attempt, raw)
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
     assert Answer.objects.get(question_id=int(short_id)).payload == "<script>alert('x')</script> <b>Réseau</b>"
     html = client.get(response.url).content.decode()
@@ -244,7 +245,7 @@ def test_a_second_submit_is_refused(quiz_setup):
     submit(client, attempt, right_answers(attempt))
     with pytest.raises(services.AttemptRefused) as refusal:
         services.submit_attempt(user=learner, attempt_id=attempt.pk, raw={})
-    assert refusal.value.status == 409
+    assert refusal_status(refusal.value) == 409
     assert Answer.objects.filter(attempt=attempt).count() == 7
 
 
@@ -278,7 +279,7 @@ def test_answers_after_the_deadline_are_refused_and_the_drafts_are_submitted(qui
     assert services.requeue_stuck_attempts() == (0, 1)
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.SUBMITTED
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     attempt.refresh_from_db()
     assert attempt.percent == 100
 
@@ -341,7 +342,7 @@ def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_que
         with CaptureQueriesContext(connection) as send:
             assert submit(client, attempt, raw).status_code == 302
         with CaptureQueriesContext(connection) as grade:
-            assert services.grade_attempt(attempt.pk)
+            assert services.grade_submitted_attempt(attempt.pk)
         counts[size] = {"cold": len(cold), "take": len(take), "send": len(send), "grade": len(grade)}
         client.get(f"/quiz/tentatives/{attempt.pk}/resultat/")  # the quiz's address, once per token
         with CaptureQueriesContext(connection) as result:

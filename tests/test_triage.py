@@ -213,7 +213,7 @@ def test_no_triage_correction_nor_confusion_table_where_the_quiz_shows_the_score
     enrolled_client(client, learner, course)
     attempt = start(client, quiz)
     assert client.post(f"/quiz/tentatives/{attempt.pk}/", triage_form(question, HALF_RIGHT)).status_code == 302
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
     html = client.get(f"/quiz/tentatives/{attempt.pk}/resultat/").content.decode()
 
@@ -230,7 +230,7 @@ def test_an_unanswered_triage_is_corrected_with_the_expected_choices_and_no_tabl
     enrolled_client(client, learner, course)
     attempt = start(client, quiz)
     assert client.post(f"/quiz/tentatives/{attempt.pk}/", {"action": "submit"}).status_code == 302
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
 
     html = client.get(f"/quiz/tentatives/{attempt.pk}/resultat/").content.decode()
 

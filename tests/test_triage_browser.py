@@ -43,7 +43,7 @@ def test_a_learner_triages_with_the_keyboard_and_reads_an_accessible_correction(
     # then what they chose is stored, and once graded the correction passes the audit
     attempt.refresh_from_db()
     assert attempt.status == Attempt.Status.SUBMITTED
-    assert services.grade_attempt(attempt.pk)
+    assert services.grade_submitted_attempt(attempt.pk)
     audit(f"/quiz/tentatives/{attempt.pk}/resultat/")
     screenshot(page, "2-correction")
     assert page.locator("table.confusion-table caption").is_visible()

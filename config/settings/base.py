@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "learners.middleware.TwoFactorEnforcementMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "home.middleware.HostileInputGuardMiddleware",
+    # A refusal leaving a view (home.refusals.Refused) becomes the refusal page or JSON.
+    "home.middleware.RefusalMiddleware",
     # Last: turns a login refused by the axes backend into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
