@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from django.utils.translation import gettext as _
 
-from home.sanitize import clean_rich_text
+from home.sanitize import clean_imported_rich_text
 
 MAX_BYTES = 10 * 1024 * 1024
 BLANK = "_____"
@@ -369,8 +369,11 @@ def parse(source):
 
 
 def decode(source):
-    size = len(source) if isinstance(source, bytes) else len(source.encode("utf-8", "surrogatepass"))
-    if size > MAX_BYTES:
+    """The text of `source` with "\n" line ends, or FileRefused when too large or not UTF-8."""
+    too_large = len(source) > MAX_BYTES or (
+        isinstance(source, str) and len(source.encode("utf-8", "surrogatepass")) > MAX_BYTES
+    )
+    if too_large:
         raise FileRefused(GiftError(None, _("Le fichier dépasse 10 Mo : découpez-le en plusieurs fichiers.")))
     if isinstance(source, bytes):
         try:
@@ -462,9 +465,10 @@ BLANK_PLACE = "\ue000"  # a private character marking the blank through sanitisi
 
 
 def read_prompt(before, after, text_format):
-    text = unescape(raw(before))
+    """(prompt, blank_at): text after the answers makes a blank where they stood (Moodle)."""
+    text = unescape(raw(before)).replace(BLANK_PLACE, "")
     if raw(after).strip():
-        text += BLANK_PLACE + unescape(raw(after))
+        text += BLANK_PLACE + unescape(raw(after)).replace(BLANK_PLACE, "")
     prompt = formatted(text.strip(), text_format)
     blank_at = prompt.find(BLANK_PLACE)
     if blank_at < 0:
@@ -474,7 +478,7 @@ def read_prompt(before, after, text_format):
 
 def formatted(text, text_format):
     """HTML is sanitised; every other format is kept as written."""
-    return clean_rich_text(text).strip() if text_format == TextFormat.HTML else text
+    return clean_imported_rich_text(text).strip() if text_format == TextFormat.HTML else text
 
 
 # --- Reading the answers: one function per kind ---------------------------------------------
@@ -497,11 +501,11 @@ def read_answers(body, opening, text_format, common):
 
 
 def read_choice(body, opening, text_format, common):
-    answers = [read_answer(marker, tokens, text_format) for marker, tokens in answer_pieces(body, {"=", "~"})]
-    if len(answers) < 2:
+    pieces = answer_pieces(body, {"=", "~"})
+    choices = tuple(read_answer(marker, tokens, text_format) for marker, tokens in pieces)
+    if len(choices) < 2:
         raise GiftProblem(opening.offset, _("une question à choix demande au moins deux réponses."))
-    choices = tuple(answer for _marker, answer in answers)
-    if any(marker == "=" for marker, _answer in answers):
+    if any(marker.text == "=" for marker, _tokens in pieces):
         require_full_marks(choices, opening)
         return SingleChoice(choices=choices, **common)
     total = sum((choice.weight for choice in choices if choice.weight > 0), Decimal(0))
@@ -514,9 +518,7 @@ def read_choice(body, opening, text_format, common):
 
 def read_short_answer(body, opening, text_format, common):
     answers = tuple(
-        answer for _marker, answer in (
-            read_answer(marker, tokens, text_format, rich_text=False) for marker, tokens in answer_pieces(body, {"="})
-        )
+        read_answer(marker, tokens, text_format, rich_text=False) for marker, tokens in answer_pieces(body, {"="})
     )
     require_full_marks(answers, opening)
     return ShortAnswer(answers=answers, **common)
@@ -611,19 +613,18 @@ def default_weight(marker):
 
 
 def read_answer(marker, tokens, text_format, rich_text=True):
-    """(mark, Answer) of a choice or short answer: `=` is worth 100 % unless weighed, `~` 0.
+    """An answer of a choice or short-answer question: `=` is worth 100 % unless weighed, `~` 0.
     A short answer is compared with what learners type: its text is never rich."""
     text_part, feedback = split_once(tokens, "#")
     weight, text = read_weight(raw(text_part), marker, default_weight(marker.text))
     text = unescape(text).strip()
     if not text:
         raise empty_answer(marker.offset, marker.text)
-    answer = Answer(
+    return Answer(
         text=formatted(text, text_format) if rich_text else text,
         weight=weight,
         feedback=formatted(plain(feedback or []), text_format),
     )
-    return marker.text, answer
 
 
 def require_full_marks(answers, opening):

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from home.sanitize import clean_imported_rich_text, clean_rich_text
 from quizzes.gift import (
     BLANK, MAX_BYTES, Answer, Description, Essay, Matching, MultipleChoice, Numeric, NumericAnswer, Pair,
     ShortAnswer, SingleChoice, TextFormat, TrueFalse, export, parse,
@@ -244,6 +245,14 @@ def test_html_feedback_and_choices_are_sanitised_but_short_answers_stay_as_typed
     assert choice.choices[0] == Answer("<b>oui</b>x", D(100), feedback="<i>bien</i>")
     assert choice.general_feedback == "<a>lien</a>"
     assert short.answers == (Answer("a <b> c", D(100), feedback="x"),)
+
+
+@pytest.mark.parametrize("text", [
+    "", "Le consentement", "Tab\tet ligne\n, guillemets « » \" ', accents é, emoji 😀, \\ et /",
+    "a < b", "a > b", "A & B", "&eacute;", "<b>gras</b>", "nul\x00", "retour\r", "\x7f", "\ufdd0", "\ufffe",
+])
+def test_the_quick_path_for_imported_html_cleans_exactly_like_the_sanitiser(text):
+    assert clean_imported_rich_text(text) == clean_rich_text(text)
 
 
 # --- Encodings and size ---------------------------------------------------------------------
