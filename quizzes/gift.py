@@ -156,6 +156,9 @@ class MultipleChoice(Question):
 
 @dataclass(frozen=True, kw_only=True)
 class TrueFalse(Question):
+    """`feedback_if_wrong` is for whoever answers wrong, `feedback_if_right` for the others
+    (Moodle's `{FALSE#wrong#right}`)."""
+
     answer: bool
     feedback_if_wrong: str = ""
     feedback_if_right: str = ""
@@ -187,7 +190,7 @@ class Numeric(Question):
     feedback_otherwise: str = ""
 
     def gift_answers(self):
-        (first, *others) = self.answers
+        first, *others = self.answers
         if not others and first.weight == FULL_MARKS:
             text = "#" + first.gift()
         else:
@@ -202,6 +205,8 @@ class Numeric(Question):
 
 @dataclass(frozen=True, kw_only=True)
 class Matching(Question):
+    """Each prompt to match with its answer, picked among all the answers."""
+
     pairs: tuple[Pair, ...]
 
     def gift_answers(self):
@@ -250,9 +255,9 @@ def gift_feedback(feedback, always=False):
     return "#" + escape(feedback) if feedback or always else ""
 
 
-# --- Tokens: the marks of GIFT, escapes kept whole so that they are never marks -------------
+# --- Tokens: the marks of GIFT ({ } = ~ # #### :: ->), runs of text between them, and
+# escapes kept whole, so that an escaped character is never a mark -------------------------
 
-MARKS = {"{", "}", "=", "~", "#", "####", "::", "->"}
 TOKEN = re.compile(r"\\.|####|::|->|[{}=~#]|[^\\{}=~#:-]+|.", re.DOTALL)
 
 
