@@ -168,6 +168,11 @@ class QuestionStatistics:
       reach if the order of its scores matched the order of the rest of the test exactly; it
       reads the index against the best this question's facility allows.
 
+    `random_guess_score`: 100 × the fraction a learner would earn on average by answering
+    at random (1/3 for a single choice among three, 1/2 for true or false), when the caller
+    knows it for the question's type; None otherwise. A facility index near it suggests
+    the learners guessed.
+
     `options`: the options of a choice question with how often each was picked (distractor
     counts; an option picked in several attempts counts once per attempt), and `no_choice`
     the attempts where none was. `flags`: the Flag values that apply, in Flag's order."""
@@ -178,6 +183,7 @@ class QuestionStatistics:
     standard_deviation: Decimal | None
     discrimination_index: Decimal | None
     discriminative_efficiency: Decimal | None
+    random_guess_score: Decimal | None = None
     options: tuple = ()
     no_choice: int = 0
     flags: tuple = ()
@@ -261,17 +267,22 @@ def counted_attempts(attempts, counted=AttemptsCounted.FIRST):
     return [attempt for attempt in attempts if best[attempt.learner] is attempt]
 
 
-def quiz_statistics(attempts, *, counted=AttemptsCounted.FIRST, questions=None):
+def quiz_statistics(attempts, *, counted=AttemptsCounted.FIRST, questions=None, random_guesses=None):
     """The statistics of a quiz from its graded `attempts` (AttemptScores), counting those
     `counted` chooses (see counted_attempts). `questions`, optional, maps each question id
     of the quiz to its option ids, both in the order to show (empty for a question without
     options): it lists questions nobody has met yet and options nobody picked, with zero
-    counts. Questions only found in the attempts follow, in the order first met."""
+    counts. Questions only found in the attempts follow, in the order first met.
+    `random_guesses`, optional, maps question ids to the fraction (0 to 1) a random answer
+    earns on average, for the question types where it is known."""
     kept = counted_attempts(attempts, counted)
     order = list(questions or {})
     for attempt in kept:
         order.extend(question for question in attempt.questions if question not in order)
-    per_question = [_question_statistics(question, kept, (questions or {}).get(question, ())) for question in order]
+    per_question = [
+        _question_statistics(question, kept, (questions or {}).get(question, ()), (random_guesses or {}).get(question))
+        for question in order
+    ]
     totals = [100 * attempt.share for attempt in kept]
     alpha = _cronbach_alpha(kept, order)
     sd = _sample_sd(totals)
@@ -291,7 +302,7 @@ def quiz_statistics(attempts, *, counted=AttemptsCounted.FIRST, questions=None):
     )
 
 
-def _question_statistics(question, attempts, options):
+def _question_statistics(question, attempts, options, random_guess):
     met = [attempt for attempt in attempts if question in attempt.questions]
     scores = [attempt.questions[question] for attempt in met]
     fractions = [Fraction(score.fraction) for score in scores]
@@ -324,6 +335,7 @@ def _question_statistics(question, attempts, options):
         standard_deviation=_rounded(spread),
         discrimination_index=_rounded(index),
         discriminative_efficiency=_rounded(efficiency),
+        random_guess_score=None if random_guess is None else _rounded(100 * Fraction(random_guess)),
         options=picked,
         no_choice=no_choice,
         flags=_flags(fractions, index),

@@ -190,6 +190,19 @@ def test_distractor_counts_list_every_option_in_order_even_those_nobody_picked(s
     assert question(stats, "Q1").options == ()
 
 
+def test_the_random_guess_score_is_shown_where_the_question_type_gives_one(six_attempts):
+    # given: one of three options for Q2, true or false for Q4; nothing known for Q1 and Q3
+    guesses = {"Q2": Fraction(1, 3), "Q4": Decimal("0.5")}
+
+    # when
+    stats = quiz_statistics(six_attempts, questions=OPTIONS, random_guesses=guesses)
+
+    # then
+    assert [item.random_guess_score for item in stats.questions] == [
+        None, Decimal("33.33"), None, Decimal("50.00"),
+    ]
+
+
 def test_the_quiz_totals_mean_median_and_standard_deviation(six_attempts):
     # given
     # totals 3 3 2.5 2.5 1 1 out of 4 = 75 75 62.5 62.5 25 25 %
