@@ -153,6 +153,18 @@ def own_attempt(*, user, attempt_id, for_update=False):
     return attempt
 
 
+def own_attempt_status(*, user, attempt_id):
+    """The status of the attempt if it is `user`'s; NotYourAttempt otherwise. One query
+    of one column: what the result page asks every moment while it waits."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {connection.ops.quote_name(Attempt._meta.db_table)} "
+                       "WHERE id = %s AND user_id = %s", [attempt_id, user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotYourAttempt()
+    return row[0]
+
+
 def ensure_accepting_responses(attempt, now):
     """Raise AlreadySubmitted or TimeUp unless `attempt` still takes responses at `now`
     (in progress, its deadline not passed beyond the grace)."""

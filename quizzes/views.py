@@ -102,5 +102,4 @@ def result(request, attempt_id):
 @login_required
 @require_GET
 def status(request, attempt_id):
-    attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
-    return JsonResponse({"status": attempt.status})
+    return JsonResponse({"status": services.own_attempt_status(user=request.user, attempt_id=attempt_id)})

@@ -312,6 +312,24 @@ def test_a_quiz_of_a_course_one_is_not_enrolled_in_cannot_be_started(client):
     assert response.status_code == 403 and not Attempt.objects.exists()
 
 
+def test_the_status_endpoint_says_where_one_s_own_attempt_stands_from_its_row_alone(quiz_setup):
+    # given a learner with an attempt in progress, and someone else
+    client, learner, quiz = quiz_setup
+    attempt = start(client, quiz)
+    url = f"/quiz/tentatives/{attempt.pk}/statut/"
+    assert client.get(url).json() == {"status": "in_progress"}
+    # when they submit, then the endpoint says so, reading the session with its person
+    # and the attempt's status, nothing else
+    submit(client, attempt, right_answers(attempt))
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.json() == {"status": "submitted"} and len(queries) == 2
+    # and someone else learns nothing of it
+    client.force_login(make_user())
+    response = client.get(url)
+    assert response.status_code == 404 and "status" not in response.json()
+
+
 # --- Query budgets -----------------------------------------------------------------
 
 
