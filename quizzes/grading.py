@@ -23,13 +23,6 @@ class Grade:
     max_score: Decimal
     feedback: list = field(default_factory=list)
 
-    @property
-    def is_correct(self):
-        return self.score >= self.max_score
-
-    def as_dict(self):
-        return {"score": str(self.score), "max_score": str(self.max_score), "feedback": self.feedback}
-
 
 @dataclass(frozen=True)
 class AttemptResult:
@@ -177,12 +170,6 @@ def fraction_of(score, max_score):
     if not max_score:
         return ZERO
     return max(ZERO, min(Decimal(1), Decimal(score) / Decimal(max_score)))
-
-
-def is_right(score, max_score):
-    """Whether an answer counts as right under certainty-based marking: it earned some
-    of its points (Moodle's rule; see above)."""
-    return fraction_of(score, max_score) > 0
 
 
 def cbm_score(grade, certainty):

@@ -89,11 +89,6 @@ class QuizOverview:
     def can_start(self):
         return self.in_progress is None and (self.attempts_left is None or self.attempts_left > 0)
 
-    @property
-    def best(self):
-        graded = [a for a in self.attempts if a.percent is not None]
-        return max(graded, key=lambda a: a.percent) if graded else None
-
 
 def quiz_overview(*, quiz, user):
     attempts = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
@@ -156,7 +151,7 @@ def asked_questions(attempt, values=None, errors=None):
     errors = errors or {}
     asked = []
     for number, question in enumerate(load_questions(attempt.question_order), start=1):
-        options = [o for relation in question.prefetch for o in getattr(question, relation).all()]
+        options = question.options()
         order = {pk: index for index, pk in enumerate(attempt.choice_order.get(str(question.pk), []))}
         options.sort(key=lambda option: order.get(option.pk, len(order)))
         asked.append(AskedQuestion(

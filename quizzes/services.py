@@ -93,7 +93,7 @@ def start_attempt(*, user, quiz):
 
 def option_order(question, shuffle):
     """The order in which the options of `question` are shown (ids), or [] if it has none."""
-    options = [o.pk for relation in question.prefetch for o in getattr(question, relation).all()]
+    options = [option.pk for option in question.options()]
     if shuffle:
         random.shuffle(options)
     return options
