@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 
 from courses import publishing
 from learners.rawsql import column_converters, converted
-from quizzes.grading import Certainty, calibration
-from quizzes.models import Answer, Attempt, Question
+from quizzes.grading import Calibration, Certainty, calibration
+from quizzes.models import Answer, Attempt, Question, QuizPage
 
 
 # Loaded questions of this process, by id, with the `updated_at` they were read at. A
@@ -187,6 +187,37 @@ def attempt_corrections(attempt):
         for number, question in enumerate(questions, start=1)
         if question.pk in answers
     ]
+
+
+@dataclass
+class AttemptReport:
+    """What the result page of a submitted attempt shows: once graded, its corrections,
+    whether the quiz's policy lets the learner see them, and under certainty-based
+    marking the learner's calibration."""
+
+    graded: bool
+    corrections: list
+    show_corrections: bool
+    corrections_once_passed: bool  # corrections held back until the quiz is passed
+    calibration: Calibration | None = None
+
+
+def attempt_report(attempt):
+    """The report of `attempt`: the one place that applies the quiz's corrections policy."""
+    if attempt.status != Attempt.Status.GRADED:
+        return AttemptReport(graded=False, corrections=[], show_corrections=False, corrections_once_passed=False)
+    policy = attempt.quiz.feedback_policy
+    corrections = attempt_corrections(attempt)
+    show = policy == QuizPage.FeedbackPolicy.SCORE_AND_CORRECTIONS or (
+        policy == QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED and bool(attempt.passed)
+    )
+    return AttemptReport(
+        graded=True,
+        corrections=corrections,
+        show_corrections=show,
+        corrections_once_passed=policy == QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED and not show,
+        calibration=answers_calibration(c.answer for c in corrections) if attempt.quiz.certainty_based_marking else None,
+    )
 
 
 def answers_calibration(answers):

@@ -11,7 +11,7 @@ from home.views import refusal
 from learners import progress
 from quizzes import services
 from quizzes.models import Attempt, QuizPage
-from quizzes.selectors import answers_calibration, asked_questions, attempt_corrections, quiz_overview, with_html
+from quizzes.selectors import asked_questions, attempt_report, quiz_overview, with_html
 
 
 @login_required
@@ -80,17 +80,12 @@ def result(request, attempt_id):
         return refusal(request, error.message, error.status)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("quiz_attempt", attempt_id=attempt.pk)
-    graded = attempt.status == Attempt.Status.GRADED
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
-        "graded": graded,
-        "corrections": attempt_corrections(attempt) if graded else [],
-        "show_corrections": graded and attempt.quiz.shows_corrections(attempt),
+        "report": attempt_report(attempt),
         "overview": quiz_overview(quiz=attempt.quiz, user=request.user),
     }
-    if graded and attempt.quiz.certainty_based_marking:
-        context["calibration"] = answers_calibration(correction.answer for correction in context["corrections"])
     template = "quizzes/includes/result.html" if request.GET.get("fragment") else "quizzes/result.html"
     return render(request, template, context)
 

@@ -72,3 +72,10 @@ class Answer(models.Model):
         verbose_name_plural = _("réponses")
         constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="unique_answer_per_question")]
 
+    @property
+    def is_right(self):
+        """Whether the graded answer earned all of the question's points (a correction
+        shows it as right, anything less as wrong); None before grading."""
+        if self.score is None:
+            return None
+        return self.score >= self.max_score

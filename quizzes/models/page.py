@@ -98,13 +98,6 @@ class QuizPage(StepPage):
     def question_ids(self):
         return [row.question_id for row in self.quiz_questions.all()]
 
-    def shows_corrections(self, attempt):
-        if self.feedback_policy == self.FeedbackPolicy.SCORE_ONLY:
-            return False
-        if self.feedback_policy == self.FeedbackPolicy.CORRECTIONS_WHEN_PASSED:
-            return bool(attempt.passed)
-        return True
-
 
 class QuizQuestion(Orderable):
     """A question of a quiz, in the order the trainer chose."""
