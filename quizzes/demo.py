@@ -27,9 +27,8 @@ def upsert_question(data):
     for name, value in fields.items():
         setattr(question, name, value)
     for relation, new_options in model.options_from(data).items():
-        compared = option_fields(model, relation)
-        current = [tuple(getattr(o, f) for f in compared) for o in getattr(question, relation).all()] if question.pk else None
-        if current != [tuple(getattr(o, f) for f in compared) for o in new_options]:
+        current = option_rows(model, relation, getattr(question, relation).all()) if question.pk else None
+        if current != option_rows(model, relation, new_options):
             setattr(question, relation, new_options)
             changed = True
     if changed:
@@ -37,13 +36,14 @@ def upsert_question(data):
     return question
 
 
-def option_fields(model, relation):
-    """The fields a trainer writes on the options in `relation` of `model`."""
+def option_rows(model, relation, options):
+    """`options` (of `relation` of `model`) as rows of what a trainer writes on them."""
     option_model = model._meta.get_field(relation).related_model
-    return [
+    names = [
         field.name for field in option_model._meta.concrete_fields
         if not field.primary_key and not field.is_relation and field.name != "sort_order"
     ]
+    return [tuple(getattr(option, name) for name in names) for option in options]
 
 
 @transaction.atomic

@@ -206,7 +206,7 @@ def attempt_report(attempt):
     """The report of `attempt`: the one place that applies the quiz's corrections policy."""
     if attempt.status != Attempt.Status.GRADED:
         return AttemptReport(graded=False, corrections=[], show_corrections=False, corrections_once_passed=False)
-    policy = attempt.quiz.feedback_policy
+    policy, with_certainty = attempt.quiz.feedback_policy, attempt.quiz.certainty_based_marking
     corrections = attempt_corrections(attempt)
     show = policy == QuizPage.FeedbackPolicy.SCORE_AND_CORRECTIONS or (
         policy == QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED and bool(attempt.passed)
@@ -216,7 +216,7 @@ def attempt_report(attempt):
         corrections=corrections,
         show_corrections=show,
         corrections_once_passed=policy == QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED and not show,
-        calibration=answers_calibration(c.answer for c in corrections) if attempt.quiz.certainty_based_marking else None,
+        calibration=answers_calibration(c.answer for c in corrections) if with_certainty else None,
     )
 
 

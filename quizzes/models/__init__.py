@@ -25,8 +25,8 @@ from quizzes.models.questions import (
 from quizzes.models.triage import TriageAction, TriageCategory, TriageComment, TriageQuestion
 
 __all__ = [
-    "Answer", "Attempt", "ChoiceQuestionMixin", "MatchingPair", "MatchingQuestion", "MultipleChoiceOption", "MultipleChoiceQuestion",
-    "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
+    "Answer", "Attempt", "ChoiceQuestionMixin", "MatchingPair", "MatchingQuestion", "MultipleChoiceOption",
+    "MultipleChoiceQuestion", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
     "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
     "TriageComment", "TriageQuestion", "TrueFalseQuestion", "format_decimal",
 ]
