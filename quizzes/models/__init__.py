@@ -2,7 +2,8 @@
 
 page.py holds the quiz page, questions.py the bank (Question and every type but one),
 triage.py the moderation triage type, attempts.py the learners' attempts and answers.
-Their public names are all importable from here."""
+Their public names are all importable from here. A question type in a module of its own
+is one class, and its module imported here."""
 
 from quizzes.models.attempts import Answer, Attempt
 from quizzes.models.page import QuizPage, QuizQuestion

@@ -69,7 +69,8 @@ class Question(PolymorphicModel, ClusterableModel):
     @classmethod
     def types(cls):
         """Every question type, in the order the bank lists them: the concrete subclasses
-        of Question, in the order their classes are defined."""
+        of Question, in the order Django registered them (this module's as written, then
+        those of the modules quizzes/models/__init__.py imports after it)."""
         return tuple(
             model for model in apps.get_app_config("quizzes").get_models()
             if issubclass(model, Question) and model is not Question
