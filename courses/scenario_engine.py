@@ -289,11 +289,15 @@ def score_axis(script, axis, actions):
 def score(script, actions):
     """The score per axis, in the trainer's order, and the overall percent (the mean of
     the axes' percents, rounded down)."""
+    from learners.progress import percent  # the project's one rule for a percent
+
     axes = []
     for axis in script["axes"]:
         points, maximum = score_axis(script, axis, actions)
-        percent = (100 * points) // maximum if maximum else 0
-        axes.append({"key": axis["key"], "label": axis["label"], "points": points, "max": maximum, "percent": percent})
+        axes.append({
+            "key": axis["key"], "label": axis["label"], "points": points, "max": maximum,
+            "percent": percent(points, maximum),
+        })
     overall = sum(axis["percent"] for axis in axes) // len(axes) if axes else 0
     return {"axes": axes, "percent": overall}
 

@@ -25,6 +25,7 @@ from learners import audit
 from learners.access import manager_scope
 from learners.manager_selectors import export_rows, status_counts, view_from_filters
 from learners.models import Export
+from learners.progress import percent
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PROGRESS_EVERY_ROWS = 500
@@ -144,7 +145,7 @@ def build_export_file(export_id):
     def on_row(number):
         written[0] = number + 1
         if written[0] % PROGRESS_EVERY_ROWS == 0:
-            Export.objects.filter(pk=export.pk).update(progress=min(99, 100 * written[0] // total))
+            Export.objects.filter(pk=export.pk).update(progress=min(99, percent(written[0], total)))
 
     writer = write_xlsx if export.format == Export.Format.XLSX else write_csv
     with tempfile.TemporaryFile() as handle:

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from courses.models import CoursePage, ModulePage
 from learners.assignments import Status, assignment_status
 from learners.models import Assignment, Certificate, Enrollment, Membership, ModuleProgress, StepProgress
+from learners.progress import percent
 from quizzes.grading import Certainty
 from quizzes.models import Answer, Attempt, QuizPage
 
@@ -265,9 +266,8 @@ MODULE_STATUS = {
 
 
 def module_cell(completed, total):
-    percent = round(100 * completed / total) if total else 0
     key = "done" if total and completed >= total else "started" if completed else "not_started"
-    return HeatmapCell(percent, key, MODULE_STATUS[key])
+    return HeatmapCell(percent(completed, total), key, MODULE_STATUS[key])
 
 
 def status_counts(view, today):
@@ -552,12 +552,12 @@ def export_rows(view, today=None):
         )
     )
     title = view.course.title
-    for user_id, last_name, first_name, email, status, percent, due_on, completed_at, *bests in rows.iterator(2000):
+    for user_id, last_name, first_name, email, status, course_percent, due_on, completed_at, *bests in rows.iterator(2000):
         bests = [best for best in bests if best is not None]
         average = round(sum(bests) / len(bests)) if bests else None
         yield [
             last_name, first_name, email, ", ".join(sorted(teams.get(user_id, []))), title, str(labels[status]),
-            percent or 0, due_on, timezone.localtime(completed_at).date() if completed_at else None, average,
+            course_percent or 0, due_on, timezone.localtime(completed_at).date() if completed_at else None, average,
         ]
 
 

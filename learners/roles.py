@@ -15,12 +15,17 @@ MEDIA_PERMISSIONS = [
     ("wagtaildocs", "change_document"),
     ("wagtaildocs", "choose_document"),
 ]
-# The question bank: trainers write, edit and delete questions of every type.
-QUESTION_MODELS = ["singlechoicequestion", "multiplechoicequestion", "truefalsequestion", "shortanswerquestion",
-                   "numericquestion", "matchingquestion", "orderingquestion", "triagequestion"]
-QUESTION_PERMISSIONS = [
-    ("quizzes", f"{action}_{model}") for model in QUESTION_MODELS for action in ("add", "change", "delete", "view")
-]
+
+
+def question_permissions():
+    """The question bank: trainers write, edit and delete questions of every type."""
+    from quizzes.models import Question
+
+    return [
+        (model._meta.app_label, f"{action}_{model._meta.model_name}")
+        for model in Question.types()
+        for action in ("add", "change", "delete", "view")
+    ]
 
 
 def ensure_role_groups(**kwargs):
@@ -28,7 +33,7 @@ def ensure_role_groups(**kwargs):
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
     trainers, _created = Group.objects.get_or_create(name=TRAINERS_GROUP)
-    for app_label, codename in [("wagtailadmin", "access_admin"), *QUESTION_PERMISSIONS]:
+    for app_label, codename in [("wagtailadmin", "access_admin"), *question_permissions()]:
         if model_permission := permission(app_label, codename):
             trainers.permissions.add(model_permission)
     root = Page.get_first_root_node()

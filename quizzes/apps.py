@@ -14,8 +14,8 @@ class QuizzesConfig(AppConfig):
         # Options (choices, pairs, items) are part of their question: changing one alone
         # changes the question's `updated_at`, which tells every process that a question
         # it loaded before is out of date (quizzes.selectors.load_questions).
-        for model in self.get_models():
-            for relation in model.prefetch if issubclass(model, Question) else ():
+        for model in Question.types():
+            for relation in model.prefetch:
                 option_model = model._meta.get_field(relation).related_model
                 uid = f"touch-question-{option_model._meta.label}"
                 post_save.connect(touch_question, sender=option_model, dispatch_uid=uid)

@@ -3,31 +3,12 @@ demo module. Idempotent: questions are found by type and prompt, options are rew
 only when they changed (so attempts keep pointing at the same option ids)."""
 
 import json
-from decimal import Decimal
 
 from django.db import transaction
 
 from courses.demo.loader import DEMO_DIR, upsert_child
 from courses.models import ModulePage
-from quizzes.models import (
-    MatchingPair,
-    MatchingQuestion,
-    MultipleChoiceOption,
-    MultipleChoiceQuestion,
-    NumericQuestion,
-    OrderingItem,
-    OrderingQuestion,
-    QuizPage,
-    QuizQuestion,
-    ShortAnswerQuestion,
-    SingleChoiceOption,
-    SingleChoiceQuestion,
-    TriageAction,
-    TriageCategory,
-    TriageComment,
-    TriageQuestion,
-    TrueFalseQuestion,
-)
+from quizzes.models import Question, QuizPage, QuizQuestion
 
 QUIZZES_FILE = DEMO_DIR / "quizzes_fr.json"
 
@@ -36,64 +17,33 @@ def read_quizzes(path=QUIZZES_FILE):
     return json.loads(path.read_text(encoding="utf-8"))["quizzes"]
 
 
-def choices(option_class):
-    def build(data):
-        return "choices", [
-            option_class(text=c["text"], is_correct=c["correct"], feedback=c.get("feedback", "")) for c in data["choices"]
-        ], ("text", "is_correct", "feedback")
-    return build
-
-
-# type -> (model, function giving its own fields, function giving (relation, children, compared fields))
-TYPES = {
-    "single_choice": (SingleChoiceQuestion, lambda d: {}, choices(SingleChoiceOption)),
-    "multiple_choice": (MultipleChoiceQuestion, lambda d: {}, choices(MultipleChoiceOption)),
-    "true_false": (TrueFalseQuestion, lambda d: {"answer": d["answer"]}, None),
-    "short_answer": (ShortAnswerQuestion, lambda d: {"accepted_answers": "\n".join(d["accepted"])}, None),
-    "numeric": (
-        NumericQuestion,
-        lambda d: {"answer": Decimal(str(d["answer"])), "tolerance": Decimal(str(d.get("tolerance", 0)))},
-        None,
-    ),
-    "matching": (
-        MatchingQuestion,
-        lambda d: {},
-        lambda d: ("pairs", [MatchingPair(left=p["left"], right=p["right"]) for p in d["pairs"]], ("left", "right")),
-    ),
-    "ordering": (
-        OrderingQuestion,
-        lambda d: {},
-        lambda d: ("items", [OrderingItem(text=text) for text in d["items"]], ("text",)),
-    ),
-    "triage": (
-        TriageQuestion,
-        lambda d: {},
-        lambda d: ("comments", [
-            TriageComment(text=c["text"], author=c.get("author", ""), expected_category=c["category"],
-                          expected_action=c["action"], explanation=c.get("explanation", ""))
-            for c in d["comments"]
-        ], ("text", "author", "expected_category", "expected_action", "explanation")),
-    ),
-}
-
-
 def upsert_question(data):
-    model, own_fields, children = TYPES[data["type"]]
+    """The question of the bank of `data`'s type and prompt, created or brought up to
+    date; its options are rewritten only when they changed."""
+    model = Question.of_kind(data["type"])
     question = model.objects.filter(prompt=data["prompt"]).first() or model(prompt=data["prompt"])
-    fields = {"points": data["points"], "explanation": data.get("explanation", ""), "tag": data.get("tag", "")}
-    fields.update(own_fields(data))
+    fields = model.fields_from(data)
     changed = question.pk is None or any(getattr(question, name) != value for name, value in fields.items())
     for name, value in fields.items():
         setattr(question, name, value)
-    if children:
-        relation, new_children, compared = children(data)
-        current = [tuple(getattr(c, f) for f in compared) for c in getattr(question, relation).all()] if question.pk else None
-        if current != [tuple(getattr(c, f) for f in compared) for c in new_children]:
-            setattr(question, relation, new_children)
+    for relation, new_options in model.options_from(data).items():
+        current = option_rows(model, relation, getattr(question, relation).all()) if question.pk else None
+        if current != option_rows(model, relation, new_options):
+            setattr(question, relation, new_options)
             changed = True
     if changed:
         question.save()
     return question
+
+
+def option_rows(model, relation, options):
+    """`options` (of `relation` of `model`) as rows of what a trainer writes on them."""
+    option_model = model._meta.get_field(relation).related_model
+    names = [
+        field.name for field in option_model._meta.concrete_fields
+        if not field.primary_key and not field.is_relation and field.name != "sort_order"
+    ]
+    return [tuple(getattr(option, name) for name in names) for option in options]
 
 
 @transaction.atomic
@@ -128,66 +78,6 @@ def load_quizzes(course, quizzes):
 # --- Demo learners' answers ---------------------------------------------------------------
 
 
-def single_choice_response(question, right):
-    return str(next(c.pk for c in question.choices.all() if c.is_correct == right))
-
-
-def multiple_choice_response(question, right):
-    picked = [str(c.pk) for c in question.choices.all() if c.is_correct == right]
-    return picked or [str(question.choices.all()[0].pk)]
-
-
-def true_false_response(question, right):
-    return "vrai" if question.answer == right else "faux"
-
-
-def short_answer_response(question, right):
-    return question.accepted()[0] if right else "je ne sais pas"
-
-
-def numeric_response(question, right):
-    from quizzes.models import format_decimal
-
-    return format_decimal(question.answer if right else question.answer + question.tolerance + 10)
-
-
-def matching_response(question, right):
-    pairs = [pair.pk for pair in question.pairs.all()]
-    matched = pairs if right else pairs[1:] + pairs[:1]
-    return {str(left): str(chosen) for left, chosen in zip(pairs, matched)}
-
-
-def ordering_response(question, right):
-    items = [item.pk for item in question.items.all()]
-    ranks = range(1, len(items) + 1) if right else range(len(items), 0, -1)
-    return {str(item): str(rank) for item, rank in zip(items, ranks)}
-
-
-def triage_response(question, right):
-    """Each comment's expected category and action, or (wrong) the next ones in the lists."""
-    def pick(choices, expected):
-        values = choices.values
-        return expected if right else values[(values.index(expected) + 1) % len(values)]
-
-    raw = {}
-    for comment in question.comments.all():
-        raw[f"{comment.pk}-category"] = pick(TriageCategory, comment.expected_category)
-        raw[f"{comment.pk}-action"] = pick(TriageAction, comment.expected_action)
-    return raw
-
-
-RESPONSES = {
-    SingleChoiceQuestion: single_choice_response,
-    MultipleChoiceQuestion: multiple_choice_response,
-    TrueFalseQuestion: true_false_response,
-    ShortAnswerQuestion: short_answer_response,
-    NumericQuestion: numeric_response,
-    MatchingQuestion: matching_response,
-    OrderingQuestion: ordering_response,
-    TriageQuestion: triage_response,
-}
-
-
 def demo_responses(attempt, wrong=()):
     """The raw responses (as the attempt form sends them) of a demo learner to `attempt`:
     right, except the questions at the positions in `wrong` (0 = the first shown). On a
@@ -200,7 +90,7 @@ def demo_responses(attempt, wrong=()):
     raw = {}
     for position, question in enumerate(load_questions(attempt.question_order)):
         right = position not in wrong
-        raw[str(question.pk)] = RESPONSES[type(question)](question, right)
+        raw[str(question.pk)] = question.example_response(right)
         if attempt.quiz.certainty_based_marking:
             sure = right or position % 2 == 0
             raw[question.certainty_field_name] = str(Certainty.HIGH if sure else Certainty.MEDIUM)

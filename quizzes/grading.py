@@ -23,13 +23,6 @@ class Grade:
     max_score: Decimal
     feedback: list = field(default_factory=list)
 
-    @property
-    def is_correct(self):
-        return self.score >= self.max_score
-
-    def as_dict(self):
-        return {"score": str(self.score), "max_score": str(self.max_score), "feedback": self.feedback}
-
 
 @dataclass(frozen=True)
 class AttemptResult:
@@ -41,14 +34,23 @@ class AttemptResult:
     passed: bool
 
 
-def attempt_result(grades, *, pass_mark):
-    """The result of an attempt from the grades of its answers; it passes at `pass_mark`
-    percent or more. An attempt with nothing to earn scores 0 % (and passes only at a
-    pass mark of 0)."""
+def attempt_result(grades, *, pass_mark, certainties=None):
+    """The result of an attempt from the grades of its answers: it passes at `pass_mark`
+    percent or more (quizzes.grading's one rule for a total, a percent and a pass).
+
+    Without `certainties`, the total is the sum of the grades out of the sum of their
+    maximums. Under certainty-based marking, `certainties` are the learner's, in the order
+    of `grades`: the total is the sum of cbm_score, never below zero, out of CBM_BEST times
+    the questions' points. An attempt with nothing to earn scores 0 % (and passes only at
+    a pass mark of 0)."""
     from learners.progress import percent  # the project's one rule for a percent
 
-    total = sum((grade.score for grade in grades), ZERO)
-    maximum = sum((grade.max_score for grade in grades), ZERO)
+    points_at_stake = sum((Decimal(grade.max_score) for grade in grades), ZERO)
+    if certainties is None:
+        total, maximum = sum((grade.score for grade in grades), ZERO), points_at_stake
+    else:
+        earned = sum((cbm_score(grade, certainty) for grade, certainty in zip(grades, certainties)), ZERO)
+        total, maximum = max(ZERO, earned), CBM_BEST * points_at_stake
     share = percent(total, maximum)
     return AttemptResult(score=total, max_score=maximum, percent=share, passed=share >= pass_mark)
 
@@ -179,12 +181,6 @@ def fraction_of(score, max_score):
     return max(ZERO, min(Decimal(1), Decimal(score) / Decimal(max_score)))
 
 
-def is_right(score, max_score):
-    """Whether an answer counts as right under certainty-based marking: it earned some
-    of its points (Moodle's rule; see above)."""
-    return fraction_of(score, max_score) > 0
-
-
 def cbm_score(grade, certainty):
     """What `grade` (a question's own Grade) earns at `certainty`; an answer without a
     certainty (unanswered) earns nothing."""
@@ -197,19 +193,6 @@ def cbm_score(grade, certainty):
     else:
         marks = CBM_WRONG[certainty] * Decimal(grade.max_score)
     return marks.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
-def cbm_attempt_result(grades, certainties, *, pass_mark):
-    """The result of an attempt under certainty-based marking, from the questions' own
-    `grades` and the learner's `certainties` (same order): the sum of cbm_score, never
-    below zero, out of CBM_BEST times the questions' points; it passes at `pass_mark`
-    percent or more of that."""
-    from learners.progress import percent  # the project's one rule for a percent
-
-    total = max(ZERO, sum((cbm_score(grade, certainty) for grade, certainty in zip(grades, certainties)), ZERO))
-    maximum = CBM_BEST * sum((Decimal(grade.max_score) for grade in grades), ZERO)
-    share = percent(total, maximum)
-    return AttemptResult(score=total, max_score=maximum, percent=share, passed=share >= pass_mark)
 
 
 @dataclass(frozen=True)

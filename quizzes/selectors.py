@@ -15,8 +15,8 @@ from django.utils.safestring import mark_safe
 
 from courses import publishing
 from learners.rawsql import column_converters, converted
-from quizzes.grading import Certainty, calibration
-from quizzes.models import Answer, Attempt, Question
+from quizzes.grading import Calibration, Certainty, calibration
+from quizzes.models import Answer, Attempt, Question, QuizPage
 
 
 # Loaded questions of this process, by id, with the `updated_at` they were read at. A
@@ -90,11 +90,6 @@ class QuizOverview:
     def can_start(self):
         return self.in_progress is None and (self.attempts_left is None or self.attempts_left > 0)
 
-    @property
-    def best(self):
-        graded = [a for a in self.attempts if a.percent is not None]
-        return max(graded, key=lambda a: a.percent) if graded else None
-
 
 def quiz_overview(*, quiz, user):
     attempts = list(Attempt.objects.filter(quiz=quiz, user=user).order_by("number"))
@@ -157,7 +152,7 @@ def asked_questions(attempt, values=None, errors=None, stamps=None):
     errors = errors or {}
     asked = []
     for number, question in enumerate(load_questions(attempt.question_order, stamps), start=1):
-        options = [o for relation in question.prefetch for o in getattr(question, relation).all()]
+        options = question.options()
         order = {pk: index for index, pk in enumerate(attempt.choice_order.get(str(question.pk), []))}
         options.sort(key=lambda option: order.get(option.pk, len(order)))
         asked.append(AskedQuestion(
@@ -193,6 +188,37 @@ def attempt_corrections(attempt):
         for number, question in enumerate(questions, start=1)
         if question.pk in answers
     ]
+
+
+@dataclass
+class AttemptReport:
+    """What the result page of a submitted attempt shows: once graded, its corrections,
+    whether the quiz's policy lets the learner see them, and under certainty-based
+    marking the learner's calibration."""
+
+    graded: bool
+    corrections: list
+    show_corrections: bool
+    corrections_once_passed: bool  # corrections held back until the quiz is passed
+    calibration: Calibration | None = None
+
+
+def attempt_report(attempt):
+    """The report of `attempt`: the one place that applies the quiz's corrections policy."""
+    if attempt.status != Attempt.Status.GRADED:
+        return AttemptReport(graded=False, corrections=[], show_corrections=False, corrections_once_passed=False)
+    policy, with_certainty = attempt.quiz.feedback_policy, attempt.quiz.certainty_based_marking
+    corrections = attempt_corrections(attempt)
+    show = policy == QuizPage.FeedbackPolicy.SCORE_AND_CORRECTIONS or (
+        policy == QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED and bool(attempt.passed)
+    )
+    return AttemptReport(
+        graded=True,
+        corrections=corrections,
+        show_corrections=show,
+        corrections_once_passed=policy == QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED and not show,
+        calibration=answers_calibration(c.answer for c in corrections) if with_certainty else None,
+    )
 
 
 def answers_calibration(answers):

@@ -136,7 +136,7 @@ def start_attempt(*, user, quiz):
 
 def option_order(question, shuffle):
     """The order in which the options of `question` are shown (ids), or [] if it has none."""
-    options = [o.pk for relation in question.prefetch for o in getattr(question, relation).all()]
+    options = [option.pk for option in question.options()]
     if shuffle:
         random.shuffle(options)
     return options
@@ -302,12 +302,10 @@ def _grade(attempt_id):
         answer.score, answer.max_score, answer.feedback = grade.score, grade.max_score, grade.feedback
         answer.cbm_score = grading.cbm_score(grade, answer.certainty) if with_certainty else None
         grades.append(grade)
-    if with_certainty:
-        result = grading.cbm_attempt_result(
-            grades, [answer.certainty for answer in answers], pass_mark=attempt.quiz.pass_mark
-        )
-    else:
-        result = grading.attempt_result(grades, pass_mark=attempt.quiz.pass_mark)
+    result = grading.attempt_result(
+        grades, pass_mark=attempt.quiz.pass_mark,
+        certainties=[answer.certainty for answer in answers] if with_certainty else None,
+    )
     course = course_of(attempt.quiz) if result.passed else None
     outline = course_outline(course) if course is not None else None
     now = timezone.now()

@@ -12,9 +12,7 @@ from courses.serving import page_from_rows
 from home.middleware import answers_json
 from quizzes import services
 from quizzes.models import Attempt, QuizPage
-from quizzes.selectors import (
-    answers_calibration, asked_questions, attempt_corrections, question_stamps, quiz_overview, with_html,
-)
+from quizzes.selectors import asked_questions, attempt_report, question_stamps, quiz_overview, with_html
 
 
 @login_required
@@ -83,17 +81,12 @@ def result(request, attempt_id):
     attempt = services.own_attempt(user=request.user, attempt_id=attempt_id)
     if attempt.status == Attempt.Status.IN_PROGRESS:
         return redirect("quiz_attempt", attempt_id=attempt.pk)
-    graded = attempt.status == Attempt.Status.GRADED
     context = {
         "attempt": attempt,
         "quiz": attempt.quiz,
-        "graded": graded,
-        "corrections": attempt_corrections(attempt) if graded else [],
-        "show_corrections": graded and attempt.quiz.shows_corrections(attempt),
+        "report": attempt_report(attempt),
         "overview": quiz_overview(quiz=attempt.quiz, user=request.user),
     }
-    if graded and attempt.quiz.certainty_based_marking:
-        context["calibration"] = answers_calibration(correction.answer for correction in context["corrections"])
     template = "quizzes/includes/result.html" if request.GET.get("fragment") else "quizzes/result.html"
     return render(request, template, context)
 

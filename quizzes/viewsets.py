@@ -4,27 +4,22 @@ under one menu. Each type edits its own options inline (choices, pairs, items)."
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from quizzes.models import QUESTION_TYPES
+from quizzes.models import Question
 
 
-def question_viewset(model):
-    return type(
-        f"{model.__name__}ViewSet",
-        (SnippetViewSet,),
-        {
-            "model": model,
-            "icon": "help",
-            "menu_label": model._meta.verbose_name_plural.capitalize(),
-            "list_display": ["prompt", "tag", "points", "updated_at"],
-            "list_filter": ["tag"],
-            "search_fields": ["prompt", "tag"],
-            "ordering": ["tag", "prompt"],
-        },
-    )
+class QuestionTypeViewSet(SnippetViewSet):
+    """The screens of one question type, given as `model`. Its menu label is Wagtail's:
+    the type's plural name, capitalised lazily, so translated whenever it is shown."""
+
+    icon = "help"
+    list_display = ["prompt", "tag", "points", "updated_at"]
+    list_filter = ["tag"]
+    search_fields = ["prompt", "tag"]
+    ordering = ["tag", "prompt"]
 
 
 class QuestionBank(SnippetViewSetGroup):
     menu_label = _("Banque de questions")
     menu_icon = "help"
     menu_order = 300
-    items = [question_viewset(model) for model in QUESTION_TYPES]
+    items = [QuestionTypeViewSet(model=model) for model in Question.types()]

@@ -5,6 +5,7 @@ from itertools import count
 from courses.models import CourseIndexPage, CoursePage, LessonPage, ModulePage
 from home.models import HomePage
 from learners.models import User
+from quizzes.models import Question, ShortAnswerQuestion
 
 _numbers = count(1)
 
@@ -67,41 +68,39 @@ def enrolled_client(client, user, course):
     return client
 
 
+# One question of each type, in plain data (quizzes.models.Question.fields_from): right
+# answers are the first option, True, "réseau", 42, each left to its right, items in order.
+EXAMPLE_QUESTIONS = {
+    "single_choice": {"choices": [{"text": "Bonne", "correct": True}, {"text": "Mauvaise", "correct": False}]},
+    "multiple_choice": {"choices": [{"text": "Bonne 1", "correct": True}, {"text": "Bonne 2", "correct": True},
+                                    {"text": "Mauvaise", "correct": False}]},
+    "true_false": {"answer": True},
+    "short_answer": {"accepted": ["réseau"]},
+    "numeric": {"answer": "42", "tolerance": "0"},
+    "matching": {"pairs": [{"left": "A", "right": "1"}, {"left": "B", "right": "2"}]},
+    "ordering": {"items": ["Un", "Deux", "Trois"]},
+    "triage": {"comments": [
+        {"text": "Livraison en retard de trois jours, personne ne répond au téléphone.",
+         "category": "complaint", "action": "reply"},
+        {"text": "Gagnez 500 € par jour depuis chez vous, cliquez ici !", "author": "@promo_facile",
+         "category": "spam", "action": "delete"},
+    ]},
+}
+
+
 def make_question(kind, number=0, **fields):
-    """A saved question of `kind` with its options; right answers are the first option,
-    True, "réseau", 42, each left to its right, items in order."""
-    from decimal import Decimal
-
-    from quizzes import models as q
-
-    fields.setdefault("prompt", f"Question {kind} {number} {next(_numbers)}")
-    fields.setdefault("points", 2)
-    builders = {
-        "single_choice": lambda: q.SingleChoiceQuestion(**fields, choices=[
-            q.SingleChoiceOption(text="Bonne", is_correct=True), q.SingleChoiceOption(text="Mauvaise")]),
-        "multiple_choice": lambda: q.MultipleChoiceQuestion(**fields, choices=[
-            q.MultipleChoiceOption(text="Bonne 1", is_correct=True), q.MultipleChoiceOption(text="Bonne 2", is_correct=True),
-            q.MultipleChoiceOption(text="Mauvaise")]),
-        "true_false": lambda: q.TrueFalseQuestion(**fields, answer=True),
-        "short_answer": lambda: q.ShortAnswerQuestion(**fields, accepted_answers="réseau"),
-        "numeric": lambda: q.NumericQuestion(**fields, answer=Decimal("42"), tolerance=Decimal("0")),
-        "matching": lambda: q.MatchingQuestion(**fields, pairs=[
-            q.MatchingPair(left="A", right="1"), q.MatchingPair(left="B", right="2")]),
-        "ordering": lambda: q.OrderingQuestion(**fields, items=[
-            q.OrderingItem(text="Un"), q.OrderingItem(text="Deux"), q.OrderingItem(text="Trois")]),
-        "triage": lambda: q.TriageQuestion(**fields, comments=[
-            q.TriageComment(text="Livraison en retard de trois jours, personne ne répond au téléphone.",
-                            expected_category="complaint", expected_action="reply"),
-            q.TriageComment(text="Gagnez 500 € par jour depuis chez vous, cliquez ici !", author="@promo_facile",
-                            expected_category="spam", expected_action="delete")]),
-    }
-    question = builders[kind]()
+    """A saved question of `kind` (a question type's name) with its options, as in
+    EXAMPLE_QUESTIONS; 2 points."""
+    model = Question.of_kind(kind)
+    data = {"prompt": f"Question {kind} {number} {next(_numbers)}", "points": 2, **EXAMPLE_QUESTIONS[kind], **fields}
+    question = model(prompt=data["prompt"], **model.fields_from(data))
+    for relation, options in model.options_from(data).items():
+        setattr(question, relation, options)
     question.save()
     return question
 
 
-QUESTION_KINDS = ["single_choice", "multiple_choice", "true_false", "short_answer", "numeric", "matching", "ordering",
-                  "triage"]
+QUESTION_KINDS = [model.kind for model in Question.types()]  # every type, in the bank's order
 
 
 def make_quiz(module, questions=7, kinds=QUESTION_KINDS, **fields):
@@ -117,32 +116,14 @@ def make_quiz(module, questions=7, kinds=QUESTION_KINDS, **fields):
 
 
 def right_answers(attempt):
-    """The raw responses (as a form sends them) that score full marks on `attempt`."""
-    from quizzes.models import format_decimal
+    """The raw responses (as a form sends them) that score full marks on `attempt`; a
+    short answer typed in capitals, which grading ignores."""
     from quizzes.selectors import load_questions
 
     raw = {}
     for question in load_questions(attempt.question_order):
-        kind = type(question).__name__
-        if kind == "SingleChoiceQuestion":
-            raw[str(question.pk)] = str(next(c.pk for c in question.choices.all() if c.is_correct))
-        elif kind == "MultipleChoiceQuestion":
-            raw[str(question.pk)] = [str(c.pk) for c in question.choices.all() if c.is_correct]
-        elif kind == "TrueFalseQuestion":
-            raw[str(question.pk)] = "vrai" if question.answer else "faux"
-        elif kind == "ShortAnswerQuestion":
-            raw[str(question.pk)] = question.accepted()[0].upper()
-        elif kind == "NumericQuestion":
-            raw[str(question.pk)] = format_decimal(question.answer)
-        elif kind == "MatchingQuestion":
-            raw[str(question.pk)] = {str(p.pk): str(p.pk) for p in question.pairs.all()}
-        elif kind == "OrderingQuestion":
-            raw[str(question.pk)] = {str(item.pk): str(rank) for rank, item in enumerate(question.items.all(), 1)}
-        elif kind == "TriageQuestion":
-            raw[str(question.pk)] = {
-                f"{comment.pk}-{part}": getattr(comment, f"expected_{part}")
-                for comment in question.comments.all() for part in ("category", "action")
-            }
+        response = question.example_response(right=True)
+        raw[str(question.pk)] = response.upper() if isinstance(question, ShortAnswerQuestion) else response
     return raw
 
 

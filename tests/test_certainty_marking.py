@@ -16,7 +16,7 @@ from learners import progress
 from learners.models import Organisation
 from quizzes import services
 from quizzes.grading import (
-    Certainty, Grade, calibration, cbm_attempt_result, cbm_score, parse_certainty,
+    Certainty, Grade, attempt_result, calibration, cbm_score, parse_certainty,
 )
 from quizzes.models import Answer, Attempt, QuizPage
 from tests.factories import as_form, enrolled_client, make_course_with, make_quiz, make_user, right_answers
@@ -73,7 +73,7 @@ def test_an_unanswered_question_without_certainty_earns_nothing():
 def test_an_attempts_total_is_floored_at_zero_and_its_percent_is_out_of_three_times_the_points(
     answers, pass_mark, score, maximum, percent, passed,
 ):
-    result = cbm_attempt_result([grade(f) for f, _c in answers], [c for _f, c in answers], pass_mark=pass_mark)
+    result = attempt_result([grade(f) for f, _c in answers], certainties=[c for _f, c in answers], pass_mark=pass_mark)
     assert (result.score, result.max_score, result.percent, result.passed) == (
         Decimal(score), Decimal(maximum), percent, passed,
     )

@@ -2,6 +2,7 @@
 
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -542,3 +543,26 @@ def test_every_content_change_schedules_a_recount_of_its_course_after_the_commit
             lesson.delete()
 
     assert sent_tasks == [(RECOUNT, (course.pk,))], f"{change} must schedule one recount of its course"
+
+
+# --- The one rule for a percent (learners.progress.percent) ---------------------------
+
+
+@pytest.mark.parametrize("done, total, expected", [
+    (0, 0, 0),  # nothing to do: 0 %
+    (0, 4, 0),
+    (2, 4, 50),
+    (2, 3, 66),  # rounded down
+    (199, 200, 99),  # 100 only when everything is done
+    (200, 200, 100),
+    (Decimal("1.33"), Decimal("3"), 44),  # points, as quiz grading gives them
+])
+def test_a_percent_is_whole_and_rounded_down_so_that_100_means_everything(done, total, expected):
+    assert progress.percent(done, total) == expected
+
+
+def test_a_module_of_the_heatmap_counts_its_percent_by_the_same_rule_as_the_enrolment():
+    from learners.manager_selectors import module_cell
+
+    assert [module_cell(done, 3).percent for done in range(4)] == [0, 33, 66, 100]
+    assert module_cell(199, 200).percent == 99

@@ -14,6 +14,7 @@ from quizzes.models import (
     NumericQuestion,
     OrderingItem,
     OrderingQuestion,
+    Question,
     ShortAnswerQuestion,
     SingleChoiceOption,
     SingleChoiceQuestion,
@@ -337,6 +338,31 @@ def test_every_type_says_what_the_right_answer_is():
         "« Encore une boîte de bras cassés, lol » : Troll, Masquer ; "
         "« Voici l'adresse et le téléphone de la cheffe de cuisine : … » : Fuite de données personnelles, Supprimer"
     )
+
+
+# --- The question types (Question.types()) ------------------------------------------
+
+EVERY_TYPE = [single, multiple, true_false, short, numeric, matching, ordering, triage]
+
+
+def test_every_question_type_has_its_own_name_and_is_found_by_it():
+    kinds = [model.kind for model in Question.types()]
+
+    assert {type(build()) for build in EVERY_TYPE} == set(Question.types())  # one example of each here
+    assert all(kinds) and len(set(kinds)) == len(kinds)
+    assert [Question.of_kind(kind) for kind in kinds] == list(Question.types())
+    with pytest.raises(LookupError):
+        Question.of_kind("no_such_type")
+
+
+@pytest.mark.parametrize("build", EVERY_TYPE, ids=lambda build: build.__name__)
+def test_the_example_responses_of_every_type_earn_all_the_points_or_none(build):
+    question = build()
+
+    right = question.grade(question.clean_response(question.example_response(right=True)))
+    wrong = question.grade(question.clean_response(question.example_response(right=False)))
+
+    assert (right.score, wrong.score) == (question.max_score, 0)
 
 
 # --- An attempt's result (quizzes.grading.attempt_result) ------------------------------

@@ -1,5 +1,7 @@
 """Trainers build the question bank and quizzes in the Wagtail admin."""
 
+import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -48,7 +50,8 @@ def inline(prefix, rows):
 
 
 CHOICES = [{"text": "Oui", "is_correct": "on", "feedback": "Bien."}, {"text": "Non", "feedback": "Hélas."}]
-QUESTIONS = [
+# The admin form of a question of each type (Question.types()).
+ADMIN_FORMS = dict([
     (SingleChoiceQuestion, common("Choix unique ?", **inline("choices", CHOICES))),
     (MultipleChoiceQuestion, common("Choix multiple ?", **inline("choices", CHOICES + [{"text": "Aussi", "is_correct": "on"}]))),
     (TrueFalseQuestion, common("Vrai ou faux ?", answer="on", feedback_true="Oui", feedback_false="Non")),
@@ -62,15 +65,16 @@ QUESTIONS = [
         {"text": "Achetez des abonnés pas chers !", "author": "@bot42", "expected_category": "spam",
          "expected_action": "delete", "explanation": ""},
     ]))),
-]
+])
 
 
 def add_url(model):
     return f"/admin/snippets/quizzes/{model._meta.model_name}/add/"
 
 
-@pytest.mark.parametrize("model, data", QUESTIONS, ids=[m.__name__ for m, _d in QUESTIONS])
-def test_a_trainer_creates_every_question_type_with_its_options(trainer_client, model, data):
+@pytest.mark.parametrize("model", Question.types(), ids=lambda model: model.__name__)
+def test_a_trainer_creates_every_question_type_with_its_options(trainer_client, model):
+    data = ADMIN_FORMS[model]
     assert trainer_client.get(add_url(model)).status_code == 200
 
     response = trainer_client.post(add_url(model), data)
@@ -83,10 +87,10 @@ def test_a_trainer_creates_every_question_type_with_its_options(trainer_client, 
 
 
 def test_a_trainer_builds_a_quiz_from_the_bank(trainer_client):
-    for model, data in QUESTIONS:
-        trainer_client.post(add_url(model), data)
+    for model in Question.types():
+        trainer_client.post(add_url(model), ADMIN_FORMS[model])
     questions = list(Question.objects.order_by("pk"))
-    assert len(questions) == len(QUESTIONS)
+    assert len(questions) == len(Question.types())
     course = make_course_with(modules=1, lessons_per_module=1)
     module = ModulePage.objects.child_of(course).get()
     url = f"/admin/pages/add/quizzes/quizpage/{module.pk}/"
@@ -113,7 +117,7 @@ def test_a_trainer_writes_a_triage_with_its_comments_and_reads_the_grading_rule(
     assert "Haine ou contenu illicite" in page and "Signaler à la plateforme et conserver les preuves" in page
 
     # when the trainer saves a triage of two comments
-    data = dict(QUESTIONS[-1][1])
+    data = dict(ADMIN_FORMS[TriageQuestion])
     response = trainer_client.post(add_url(TriageQuestion), data)
 
     # then it is in the bank with its comments, in order, and grades as the rule says
@@ -131,7 +135,7 @@ def test_a_trainer_writes_a_triage_with_its_comments_and_reads_the_grading_rule(
 
 
 def test_a_triage_refuses_an_unknown_category_in_the_admin(trainer_client):
-    data = dict(QUESTIONS[-1][1])
+    data = dict(ADMIN_FORMS[TriageQuestion])
     data["comments-0-expected_category"] = "insulte"
 
     response = trainer_client.post(add_url(TriageQuestion), data)
@@ -143,3 +147,20 @@ def test_a_learner_cannot_reach_the_question_bank(client):
     client.force_login(make_user())
     response = client.get(add_url(SingleChoiceQuestion))
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_the_question_bank_menu_speaks_the_language_of_the_admin(trainer_client, settings):
+    def menu_labels(language):
+        """The labels of the admin's sidebar menu (JSON in the page) in `language`."""
+        trainer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = trainer_client.get("/admin/").content.decode()
+        return {json.loads(label) for label in re.findall(r'"label": ("(?:[^"\\]|\\.)*")', html)}
+
+    # given the admin shown in French, then in English, then in French again, in one process
+    french, english, french_again = menu_labels("fr"), menu_labels("en"), menu_labels("fr")
+
+    # then each time the bank and its question types are named in that language
+    assert {"Banque de questions", "Questions à choix unique", "Questions de tri de modération"} <= french
+    assert {"Question bank", "Single-choice questions", "Moderation triage questions"} <= english
+    assert "Questions à choix unique" not in english and "Single-choice questions" not in french_again
+    assert french_again == french

@@ -15,6 +15,7 @@ from home.middleware import refusal_status
 from learners.models import Enrollment, StepProgress
 from quizzes import services
 from quizzes.models import Answer, Attempt, QuizPage
+from quizzes.selectors import attempt_report
 from tests.factories import (
     QUESTION_KINDS,
     as_form,
@@ -155,6 +156,35 @@ def test_corrections_follow_the_feedback_policy(quiz_setup):
 
     assert "Pas encore réussi" in html and "Bonne réponse" not in html
     assert "une fois le quiz réussi" in html
+
+
+POLICY = QuizPage.FeedbackPolicy
+
+
+@pytest.mark.parametrize("policy, passed, shown, once_passed", [
+    (POLICY.SCORE_ONLY, True, False, False),
+    (POLICY.SCORE_ONLY, False, False, False),
+    (POLICY.SCORE_AND_CORRECTIONS, False, True, False),
+    (POLICY.CORRECTIONS_WHEN_PASSED, False, False, True),
+    (POLICY.CORRECTIONS_WHEN_PASSED, True, True, False),
+])
+def test_the_result_report_applies_the_corrections_policy_and_says_which_answers_are_right(
+    quiz_setup, policy, passed, shown, once_passed,
+):
+    client, learner, quiz = quiz_setup
+    QuizPage.objects.filter(pk=quiz.pk).update(feedback_policy=policy)
+    # given an attempt answered right, or left blank, submitted
+    attempt = services.start_attempt(user=learner, quiz=quiz)
+    services.submit_attempt(user=learner, attempt_id=attempt.pk, raw=right_answers(attempt) if passed else {})
+    assert attempt_report(services.own_attempt(user=learner, attempt_id=attempt.pk)).graded is False
+
+    # when it is graded
+    services.grade_attempt(attempt.pk)
+    report = attempt_report(services.own_attempt(user=learner, attempt_id=attempt.pk))
+
+    # then the report follows the quiz's policy, and every answer is right or none is
+    assert (report.graded, report.show_corrections, report.corrections_once_passed) == (True, shown, once_passed)
+    assert [correction.answer.is_right for correction in report.corrections] == [passed] * 7
 
 
 # --- Bad input: a clear 4xx, nothing stored ----------------------------------------

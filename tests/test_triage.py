@@ -243,7 +243,7 @@ def test_an_unanswered_triage_is_corrected_with_the_expected_choices_and_no_tabl
 
 @pytest.mark.django_db
 def test_the_demo_crisis_quiz_asks_one_triage_meeting_every_category_and_reloads_unchanged(demo_course):
-    from quizzes.demo import load_quizzes, read_quizzes, triage_response
+    from quizzes.demo import load_quizzes, read_quizzes
     from quizzes.models import TriageCategory
     from quizzes.selectors import load_questions
 
@@ -261,7 +261,7 @@ def test_the_demo_crisis_quiz_asks_one_triage_meeting_every_category_and_reloads
     assert "Solane Restauration" in triage.prompt
 
     # and the demo learners' answers grade as they are meant to
-    right, wrong = (triage.clean_response(triage_response(triage, answer)) for answer in (True, False))
+    right, wrong = (triage.clean_response(triage.example_response(answer)) for answer in (True, False))
     assert triage.grade(right).score == triage.max_score and triage.grade(wrong).score == 0
 
     # and loading the demo again leaves the comments as they were (attempts keep their ids)

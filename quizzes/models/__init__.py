@@ -1,0 +1,33 @@
+"""Quizzes: a QuizPage (a step of a module) asks questions from the question bank.
+
+page.py holds the quiz page, questions.py the bank (Question and every type but one),
+triage.py the moderation triage type, attempts.py the learners' attempts and answers.
+Their public names are all importable from here. A question type in a module of its own
+is one class, and its module imported here."""
+
+from quizzes.models.attempts import Answer, Attempt
+from quizzes.models.page import QuizPage, QuizQuestion
+from quizzes.models.questions import (
+    ChoiceQuestionMixin,  # named by migration 0001, as a base of the two choice types
+    MatchingPair,
+    MatchingQuestion,
+    MultipleChoiceOption,
+    MultipleChoiceQuestion,
+    NumericQuestion,
+    OrderingItem,
+    OrderingQuestion,
+    Question,
+    ShortAnswerQuestion,
+    SingleChoiceOption,
+    SingleChoiceQuestion,
+    TrueFalseQuestion,
+    format_decimal,
+)
+from quizzes.models.triage import TriageAction, TriageCategory, TriageComment, TriageQuestion
+
+__all__ = [
+    "Answer", "Attempt", "ChoiceQuestionMixin", "MatchingPair", "MatchingQuestion", "MultipleChoiceOption",
+    "MultipleChoiceQuestion", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
+    "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
+    "TriageComment", "TriageQuestion", "TrueFalseQuestion", "format_decimal",
+]

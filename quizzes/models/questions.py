@@ -1,0 +1,536 @@
+"""The question bank: Question, a django-polymorphic model, and one subclass per type.
+
+Each type owns what makes it a type: `clean_response(raw)` turns what the learner sent
+into a normalised answer (or raises a ValidationError the learner understands),
+`grade(answer)` scores it, and its options (choices, pairs, items, comments) are an
+inline relation listed in `prefetch`. The types are the concrete subclasses of Question
+(`Question.types()`): adding one is writing its class."""
+
+from decimal import Decimal
+
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from polymorphic.models import PolymorphicModel
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.models import Orderable
+
+from quizzes.grading import (
+    MAX_TEXT_ANSWER,
+    ZERO,
+    Grade,
+    normalise_text,
+    ordered_pairs_fraction,
+    parse_id,
+    parse_number,
+    parse_whole_number,
+    plain_answer,
+    points,
+)
+
+
+class Question(PolymorphicModel, ClusterableModel):
+    """A question of the bank. Subclasses define the type: what a response looks like,
+    how it is cleaned and how it is graded."""
+
+    prompt = models.TextField(_("énoncé"))
+    points = models.PositiveSmallIntegerField(
+        _("points"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    explanation = models.TextField(_("explication"), blank=True, help_text=_("Montrée après la correction."))
+    tag = models.CharField(_("thème"), max_length=60, blank=True, help_text=_("Par exemple : rgpd, modération, crise."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # What a subclass adds: its name in plain data (see fields_from), the template that
+    # asks it, the one that shows its correction, the relations holding its options.
+    kind = ""
+    input_template = ""
+    correction_template = "quizzes/corrections/answer.html"
+    prefetch = ()
+
+    common_panels = [FieldPanel("prompt"), FieldPanel("points"), FieldPanel("tag"), FieldPanel("explanation")]
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["tag", "prompt"]
+
+    def __str__(self):
+        label = self.get_real_instance_class()._meta.verbose_name if self.polymorphic_ctype_id else ""
+        tag = f" #{self.tag}" if self.tag else ""
+        return f"[{label}] {self.prompt[:80]}{tag}"
+
+    @classmethod
+    def types(cls):
+        """Every question type, in the order the bank lists them: the concrete subclasses
+        of Question, in the order Django registered them (this module's as written, then
+        those of the modules quizzes/models/__init__.py imports after it)."""
+        return tuple(
+            model for model in apps.get_app_config("quizzes").get_models()
+            if issubclass(model, Question) and model is not Question
+        )
+
+    @classmethod
+    def of_kind(cls, kind):
+        """The question type named `kind` in plain data; LookupError for any other name."""
+        for model in cls.types():
+            if model.kind == kind:
+                return model
+        raise LookupError(f"No question type is named {kind!r}.")
+
+    @classmethod
+    def fields_from(cls, data):
+        """The fields of a question of this type given in plain data (the format of the
+        demo quizzes, courses/demo/quizzes_fr.json), but its prompt and options."""
+        return {"points": data["points"], "explanation": data.get("explanation", ""), "tag": data.get("tag", "")}
+
+    @classmethod
+    def options_from(cls, data):
+        """{relation: [unsaved options]} of a question of this type given in plain data."""
+        return {}
+
+    def options(self):
+        """The options of the question (choices, pairs, items or comments) in the trainer's
+        order; none for a type without."""
+        return [option for relation in self.prefetch for option in getattr(self, relation).all()]
+
+    @property
+    def max_score(self):
+        return Decimal(self.points)
+
+    def raw_from_post(self, data):
+        """The raw response in a submitted form (a QueryDict or a dict)."""
+        return data.get(self.field_name)
+
+    @property
+    def field_name(self):
+        return f"q-{self.pk}"
+
+    @property
+    def certainty_field_name(self):
+        """The attempt form's name for how sure the learner is (certainty-based marking);
+        also the key of that certainty in the drafts and in the raw responses."""
+        return f"c-{self.pk}"
+
+    def form_field_names(self):
+        """Every name under which the attempt form sends a response to this question."""
+        return {self.field_name}
+
+    def clean_response(self, raw):
+        raise NotImplementedError
+
+    def grade(self, answer):
+        raise NotImplementedError
+
+    def correct_answer_text(self):
+        raise NotImplementedError
+
+    def answer_text(self, answer):
+        """A cleaned answer, as the learner should read it back."""
+        return str(answer)
+
+    def review(self, answer):
+        """What a correction shows beyond the answer texts (see correction_template);
+        None for the types whose correction is the learner's answer and the right one."""
+        return None
+
+    def no_answer(self):
+        return Grade(ZERO, self.max_score)
+
+    def example_response(self, right=True):
+        """A raw response, as the attempt form sends it, that earns all the points (`right`)
+        or none: the demo learners' answers, and the tests'."""
+        raise NotImplementedError
+
+
+def is_blank(raw):
+    return raw is None or raw == "" or raw == [] or raw == {} or (isinstance(raw, str) and not raw.strip())
+
+
+class Choice(Orderable):
+    """A proposed answer, with whether it is right and what to say when chosen."""
+
+    text = models.CharField(_("réponse proposée"), max_length=500)
+    is_correct = models.BooleanField(_("bonne réponse"), default=False)
+    feedback = models.CharField(_("commentaire si choisie"), max_length=500, blank=True)
+
+    panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("feedback")]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    def __str__(self):
+        return self.text
+
+
+class ChoiceQuestionMixin:
+    input_template = "quizzes/inputs/choice.html"
+    prefetch = ("choices",)
+
+    @classmethod
+    def options_from(cls, data):
+        option = cls._meta.get_field("choices").related_model
+        return {"choices": [
+            option(text=c["text"], is_correct=c["correct"], feedback=c.get("feedback", "")) for c in data["choices"]
+        ]}
+
+    def choice_ids(self):
+        return {choice.pk for choice in self.choices.all()}
+
+    def chosen_feedback(self, chosen_ids):
+        return [c.feedback for c in self.choices.all() if c.pk in chosen_ids and c.feedback]
+
+    def correct_answer_text(self):
+        return " ; ".join(c.text for c in self.choices.all() if c.is_correct)
+
+    def answer_text(self, answer):
+        chosen = set(answer) if isinstance(answer, list) else {answer}
+        return " ; ".join(c.text for c in self.choices.all() if c.pk in chosen)
+
+
+class SingleChoiceQuestion(ChoiceQuestionMixin, Question):
+    kind = "single_choice"
+    multiple = False
+    panels = Question.common_panels + [InlinePanel("choices", label=_("Réponses proposées"), min_num=2)]
+
+    class Meta:
+        verbose_name = _("choix unique")
+        verbose_name_plural = _("questions à choix unique")
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        return parse_id(raw, self.choice_ids(), gettext("Choisissez une des réponses proposées."))
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        right = {c.pk for c in self.choices.all() if c.is_correct}
+        return Grade(points(self.points, 1 if answer in right else 0), self.max_score, self.chosen_feedback({answer}))
+
+    def example_response(self, right=True):
+        return str(next(c.pk for c in self.choices.all() if c.is_correct == right))
+
+
+class SingleChoiceOption(Choice):
+    question = ParentalKey(SingleChoiceQuestion, on_delete=models.CASCADE, related_name="choices")
+
+
+class MultipleChoiceQuestion(ChoiceQuestionMixin, Question):
+    """Several right answers; each wrong pick cancels a right one, never below zero."""
+
+    kind = "multiple_choice"
+    multiple = True
+    panels = Question.common_panels + [InlinePanel("choices", label=_("Réponses proposées"), min_num=2)]
+
+    class Meta:
+        verbose_name = _("choix multiple")
+        verbose_name_plural = _("questions à choix multiple")
+
+    def raw_from_post(self, data):
+        return data.getlist(self.field_name) if hasattr(data, "getlist") else data.get(self.field_name)
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        if not isinstance(raw, (list, tuple)):
+            raw = [raw]
+        if len(raw) > 50:
+            raise ValidationError(gettext("Trop de réponses cochées."))
+        allowed = self.choice_ids()
+        message = gettext("Cochez seulement des réponses proposées.")
+        return sorted({parse_id(item, allowed, message) for item in raw})
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        right = {c.pk for c in self.choices.all() if c.is_correct}
+        chosen = set(answer)
+        fraction = Decimal(len(chosen & right) - len(chosen - right)) / Decimal(max(len(right), 1))
+        return Grade(points(self.points, fraction), self.max_score, self.chosen_feedback(chosen))
+
+    def example_response(self, right=True):
+        picked = [str(c.pk) for c in self.choices.all() if c.is_correct == right]
+        return picked or [str(self.choices.all()[0].pk)]
+
+
+class MultipleChoiceOption(Choice):
+    question = ParentalKey(MultipleChoiceQuestion, on_delete=models.CASCADE, related_name="choices")
+
+
+class TrueFalseQuestion(Question):
+    kind = "true_false"
+    TRUE_WORDS = {"true", "vrai", "1", "oui", "yes"}
+    FALSE_WORDS = {"false", "faux", "0", "non", "no"}
+
+    answer = models.BooleanField(_("l'affirmation est vraie"), default=True)
+    feedback_true = models.CharField(_("commentaire si « vrai »"), max_length=500, blank=True)
+    feedback_false = models.CharField(_("commentaire si « faux »"), max_length=500, blank=True)
+
+    input_template = "quizzes/inputs/true_false.html"
+    panels = Question.common_panels + [FieldPanel("answer"), FieldPanel("feedback_true"), FieldPanel("feedback_false")]
+
+    class Meta:
+        verbose_name = _("vrai ou faux")
+        verbose_name_plural = _("questions vrai ou faux")
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        if isinstance(raw, bool):
+            return raw
+        word = str(raw).strip().lower() if isinstance(raw, (str, int)) else None
+        if word in self.TRUE_WORDS:
+            return True
+        if word in self.FALSE_WORDS:
+            return False
+        raise ValidationError(gettext("Répondez par vrai ou faux."))
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        feedback = self.feedback_true if answer else self.feedback_false
+        return Grade(points(self.points, 1 if answer == self.answer else 0), self.max_score, [feedback] if feedback else [])
+
+    @classmethod
+    def fields_from(cls, data):
+        return {**super().fields_from(data), "answer": data["answer"]}
+
+    def example_response(self, right=True):
+        return "vrai" if self.answer == right else "faux"
+
+    def correct_answer_text(self):
+        return self.answer_text(self.answer)
+
+    def answer_text(self, answer):
+        return gettext("Vrai") if answer else gettext("Faux")
+
+
+class ShortAnswerQuestion(Question):
+    """A word or an expression; case, accents and spacing do not count."""
+
+    kind = "short_answer"
+    accepted_answers = models.TextField(_("réponses acceptées"), help_text=_("Une réponse acceptée par ligne."))
+
+    input_template = "quizzes/inputs/short_answer.html"
+    panels = Question.common_panels + [FieldPanel("accepted_answers")]
+
+    class Meta:
+        verbose_name = _("réponse courte")
+        verbose_name_plural = _("questions à réponse courte")
+
+    @classmethod
+    def fields_from(cls, data):
+        return {**super().fields_from(data), "accepted_answers": "\n".join(data["accepted"])}
+
+    def accepted(self):
+        return [line.strip() for line in self.accepted_answers.splitlines() if line.strip()]
+
+    def example_response(self, right=True):
+        return self.accepted()[0] if right else "je ne sais pas"
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        if not isinstance(raw, str):
+            raise ValidationError(gettext("Saisissez votre réponse sous forme de texte."))
+        if len(raw) > MAX_TEXT_ANSWER:
+            raise ValidationError(
+                gettext("Votre réponse est trop longue : %(max)s caractères au plus.") % {"max": MAX_TEXT_ANSWER}
+            )
+        return plain_answer(raw) or None
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        right = {normalise_text(accepted) for accepted in self.accepted()}
+        return Grade(points(self.points, 1 if normalise_text(answer) in right else 0), self.max_score)
+
+    def correct_answer_text(self):
+        return " ; ".join(self.accepted())
+
+
+class NumericQuestion(Question):
+    kind = "numeric"
+    answer = models.DecimalField(_("réponse"), max_digits=18, decimal_places=6)
+    tolerance = models.DecimalField(
+        _("tolérance"), max_digits=18, decimal_places=6, default=0, validators=[MinValueValidator(0)],
+        help_text=_("Écart accepté de part et d'autre de la réponse."),
+    )
+
+    input_template = "quizzes/inputs/numeric.html"
+    panels = Question.common_panels + [FieldPanel("answer"), FieldPanel("tolerance")]
+
+    class Meta:
+        verbose_name = _("réponse numérique")
+        verbose_name_plural = _("questions à réponse numérique")
+
+    def clean_response(self, raw):
+        if is_blank(raw):
+            return None
+        return str(parse_number(raw))
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        right = abs(Decimal(answer) - self.answer) <= self.tolerance
+        return Grade(points(self.points, 1 if right else 0), self.max_score)
+
+    @classmethod
+    def fields_from(cls, data):
+        return {
+            **super().fields_from(data),
+            "answer": Decimal(str(data["answer"])), "tolerance": Decimal(str(data.get("tolerance", 0))),
+        }
+
+    def example_response(self, right=True):
+        return format_decimal(self.answer if right else self.answer + self.tolerance + 10)
+
+    def answer_text(self, answer):
+        return format_decimal(answer)
+
+    def correct_answer_text(self):
+        value = format_decimal(self.answer)
+        if self.tolerance:
+            return gettext("%(value)s (à %(tolerance)s près)") % {"value": value, "tolerance": format_decimal(self.tolerance)}
+        return value
+
+
+def format_decimal(value):
+    text = f"{Decimal(value).normalize():f}"
+    return text.replace(".", ",")
+
+
+class MatchingQuestion(Question):
+    """Pair each item on the left with its match on the right; partial credit per pair."""
+
+    kind = "matching"
+    input_template = "quizzes/inputs/matching.html"
+    prefetch = ("pairs",)
+    panels = Question.common_panels + [InlinePanel("pairs", label=_("Paires"), min_num=2)]
+
+    class Meta:
+        verbose_name = _("appariement")
+        verbose_name_plural = _("questions d'appariement")
+
+    @classmethod
+    def options_from(cls, data):
+        return {"pairs": [MatchingPair(left=pair["left"], right=pair["right"]) for pair in data["pairs"]]}
+
+    def raw_from_post(self, data):
+        return {str(pair.pk): data.get(f"{self.field_name}-{pair.pk}") for pair in self.pairs.all()}
+
+    def form_field_names(self):
+        return {f"{self.field_name}-{pair.pk}" for pair in self.pairs.all()}
+
+    def clean_response(self, raw):
+        if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
+            return None
+        if not isinstance(raw, dict):
+            raise ValidationError(gettext("Associez chaque élément à un élément de la liste."))
+        ids = {pair.pk for pair in self.pairs.all()}
+        if {str(pk) for pk in ids} != set(map(str, raw)) or any(is_blank(value) for value in raw.values()):
+            raise ValidationError(gettext("Associez chaque élément de gauche à un élément de la liste."))
+        message = gettext("Choisissez une association parmi celles proposées.")
+        return {str(left): parse_id(right, ids, message) for left, right in raw.items()}
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        pairs = list(self.pairs.all())
+        right = sum(1 for pair in pairs if answer.get(str(pair.pk)) == pair.pk)
+        return Grade(points(self.points, Decimal(right) / Decimal(len(pairs))), self.max_score)
+
+    def example_response(self, right=True):
+        pairs = [pair.pk for pair in self.pairs.all()]
+        matched = pairs if right else pairs[1:] + pairs[:1]
+        return {str(left): str(chosen) for left, chosen in zip(pairs, matched)}
+
+    def correct_answer_text(self):
+        return " ; ".join(f"{pair.left} → {pair.right}" for pair in self.pairs.all())
+
+    def answer_text(self, answer):
+        rights = {pair.pk: pair.right for pair in self.pairs.all()}
+        return " ; ".join(f"{pair.left} → {rights.get(answer.get(str(pair.pk)), '?')}" for pair in self.pairs.all())
+
+
+class MatchingPair(Orderable):
+    question = ParentalKey(MatchingQuestion, on_delete=models.CASCADE, related_name="pairs")
+    left = models.CharField(_("élément"), max_length=255)
+    right = models.CharField(_("son association"), max_length=255)
+
+    panels = [FieldPanel("left"), FieldPanel("right")]
+
+
+class OrderingQuestion(Question):
+    """Put items in order (the trainer enters them in the right order); partial credit
+    for each pair of neighbours kept in sequence."""
+
+    kind = "ordering"
+    input_template = "quizzes/inputs/ordering.html"
+    prefetch = ("items",)
+    panels = Question.common_panels + [InlinePanel("items", label=_("Éléments, dans le bon ordre"), min_num=2)]
+
+    class Meta:
+        verbose_name = _("remise en ordre")
+        verbose_name_plural = _("questions de remise en ordre")
+
+    @classmethod
+    def options_from(cls, data):
+        return {"items": [OrderingItem(text=text) for text in data["items"]]}
+
+    def raw_from_post(self, data):
+        return {str(item.pk): data.get(f"{self.field_name}-{item.pk}") for item in self.items.all()}
+
+    def form_field_names(self):
+        return {f"{self.field_name}-{item.pk}" for item in self.items.all()}
+
+    def clean_response(self, raw):
+        if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
+            return None
+        items = [item.pk for item in self.items.all()]
+        if not isinstance(raw, dict) or set(map(str, raw)) != {str(pk) for pk in items}:
+            raise ValidationError(gettext("Donnez un rang à chaque élément."))
+        ranks = {}
+        for item, rank in raw.items():
+            item_id, rank = parse_whole_number(item), parse_whole_number(rank)
+            if item_id is None or rank is None:
+                raise ValidationError(gettext("Donnez à chaque élément un rang en chiffres (1, 2, 3…)."))
+            ranks[item_id] = rank
+        if sorted(ranks.values()) != list(range(1, len(items) + 1)):
+            raise ValidationError(
+                gettext("Utilisez chaque rang de 1 à %(count)s une seule fois.") % {"count": len(items)}
+            )
+        return [item for item, _rank in sorted(ranks.items(), key=lambda pair: pair[1])]
+
+    def grade(self, answer):
+        if answer is None:
+            return self.no_answer()
+        expected = [item.pk for item in self.items.all()]
+        return Grade(points(self.points, ordered_pairs_fraction(answer, expected)), self.max_score)
+
+    def example_response(self, right=True):
+        items = [item.pk for item in self.items.all()]
+        ranks = range(1, len(items) + 1) if right else range(len(items), 0, -1)
+        return {str(item): str(rank) for item, rank in zip(items, ranks)}
+
+    def correct_answer_text(self):
+        return " → ".join(item.text for item in self.items.all())
+
+    def answer_text(self, answer):
+        texts = {item.pk: item.text for item in self.items.all()}
+        return " → ".join(texts.get(pk, "?") for pk in answer)
+
+
+class OrderingItem(Orderable):
+    question = ParentalKey(OrderingQuestion, on_delete=models.CASCADE, related_name="items")
+    text = models.CharField(_("élément"), max_length=255)
+
+    panels = [FieldPanel("text")]
+
