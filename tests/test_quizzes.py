@@ -179,7 +179,7 @@ def test_the_result_report_applies_the_corrections_policy_and_says_which_answers
     assert attempt_report(services.own_attempt(user=learner, attempt_id=attempt.pk)).graded is False
 
     # when it is graded
-    services.grade_attempt(attempt.pk)
+    services.grade_submitted_attempt(attempt.pk)
     report = attempt_report(services.own_attempt(user=learner, attempt_id=attempt.pk))
 
     # then the report follows the quiz's policy, and every answer is right or none is
