@@ -125,24 +125,46 @@ class AskedQuestion:
         return range(1, len(self.options) + 1)
 
 
+def kept_html(items, template, name, signature):
+    """`items`, each given `.html`: `template` rendered with the item as `name`, once per
+    language and `signature(item)` (everything of the item the template shows, as plain
+    values), then kept in this process under the content token (courses.publishing)."""
+    language = translation.get_language()
+    computations = {}
+    for item in items:
+        item.key = f"{template}:{language}:{hashlib.sha256(repr(signature(item)).encode()).hexdigest()}"
+        computations[item.key] = partial(render_to_string, template, {name: item})
+    html = publishing.cached_many(computations)
+    for item in items:
+        item.html = mark_safe(html[item.key])
+    return items
+
+
+def asked_signature(item):
+    shown = [(name.name, getattr(item, name.name)) for name in dataclass_fields(item)
+             if name.name not in ("question", "options")]
+    return (item.question.pk, item.question.updated_at.isoformat(), [option.pk for option in item.options], shown)
+
+
 def with_html(asked):
     """`asked` (AskedQuestion items), each given `.html`: the question as the learner sees
     it, rendered once per question version, language and everything the item holds (the
-    options' order, what was typed, the error), then kept in the content cache: a
-    question shows the same for every attempt that asks it the same way."""
-    language = translation.get_language()
-    computations = {}
-    for item in asked:
-        question = item.question
-        shown = [(name.name, getattr(item, name.name)) for name in dataclass_fields(item)
-                 if name.name not in ("question", "options")]
-        signature = (question.pk, question.updated_at.isoformat(), [option.pk for option in item.options], shown)
-        item.key = f"question:{language}:{hashlib.sha256(repr(signature).encode()).hexdigest()}"
-        computations[item.key] = partial(render_to_string, "quizzes/includes/asked_question.html", {"item": item})
-    html = publishing.cached_many(computations)
-    for item in asked:
-        item.html = mark_safe(html[item.key])
-    return asked
+    options' order, what was typed, the error): a question shows the same for every
+    attempt that asks it the same way."""
+    return kept_html(asked, "quizzes/includes/asked_question.html", "item", asked_signature)
+
+
+def correction_signature(correction):
+    answer, question = correction.answer, correction.question
+    return (question.pk, question.updated_at.isoformat(), correction.number, answer.payload, str(answer.score),
+            str(answer.max_score), answer.certainty, str(answer.cbm_score), answer.feedback)
+
+
+def corrections_with_html(corrections):
+    """`corrections`, each given `.html`: the correction as the result page shows it,
+    rendered once per question version, language, number and graded answer (the same
+    response scored the same way shows the same correction in every attempt)."""
+    return kept_html(corrections, "quizzes/includes/correction.html", "correction", correction_signature)
 
 
 def asked_questions(attempt, values=None, errors=None, stamps=None):
@@ -214,7 +236,7 @@ def attempt_report(attempt):
     )
     return AttemptReport(
         graded=True,
-        corrections=corrections,
+        corrections=corrections_with_html(corrections) if show else corrections,
         show_corrections=show,
         corrections_once_passed=policy == QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED and not show,
         calibration=answers_calibration(c.answer for c in corrections) if with_certainty else None,

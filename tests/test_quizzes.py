@@ -15,7 +15,7 @@ from home.middleware import refusal_status
 from learners.models import Enrollment, StepProgress
 from quizzes import services
 from quizzes.models import Answer, Attempt, QuizPage
-from quizzes.selectors import attempt_report
+from quizzes.selectors import attempt_report, load_questions
 from tests.factories import (
     QUESTION_KINDS,
     as_form,
@@ -159,6 +159,26 @@ def test_corrections_follow_the_feedback_policy(quiz_setup):
 
 
 POLICY = QuizPage.FeedbackPolicy
+
+
+def test_a_correction_kept_for_one_learner_is_shown_to_another_only_for_the_same_graded_answer(quiz_setup):
+    # given one learner all right, then another all wrong on the same quiz, corrections shown
+    client, learner, quiz = quiz_setup
+    QuizPage.objects.filter(pk=quiz.pk).update(feedback_policy=QuizPage.FeedbackPolicy.SCORE_AND_CORRECTIONS)
+    right = start(client, quiz)
+    submit(client, right, right_answers(right))
+    services.grade_submitted_attempt(right.pk)
+    right_html = client.get(f"/quiz/tentatives/{right.pk}/resultat/").content.decode()
+    other = make_user()
+    enrolled_client(client, other, quiz.get_parent().get_parent().specific)
+    wrong = start(client, quiz)
+    submit(client, wrong, {str(pk): question.example_response(right=False) for pk, question in
+                           zip(wrong.question_order, load_questions(wrong.question_order))})
+    services.grade_submitted_attempt(wrong.pk)
+    # when the second learner reads their result, then they see their own corrections
+    wrong_html = client.get(f"/quiz/tentatives/{wrong.pk}/resultat/").content.decode()
+    assert right_html.count("correction--right") == 7 and "correction--wrong" not in right_html
+    assert wrong_html.count("correction--wrong") == 7 and "correction--right" not in wrong_html
 
 
 @pytest.mark.parametrize("policy, passed, shown, once_passed", [
