@@ -105,6 +105,7 @@ def measure(result, sizes, profile=False):
 
     worker = start_worker(bench_dir)
     grading_latency(result, sizes, base, data, worker)
+    grading_service_latency(result, sizes, data, worker)
     grading_throughput(result, sizes, data, worker)
     result["memory"] = {
         "web worker": max(filter(None, map(processes.peak_rss_mib, processes.children(gunicorn.pid))), default=None),
@@ -418,6 +419,49 @@ def grading_latency(result, sizes, base, data, worker):
     median, ceiling = statistics.median(gradings), statistics.median(noops)
     row(result, "grading_latency", median, ceiling, median / ceiling, unit="s", samples=samples,
         p99=percentile(gradings, 0.99), ceiling_p99=percentile(noops, 0.99))
+
+
+def observed(condition, worker, what):
+    """Wait until `condition()` holds, asked every POLL (as the grading rows observe)."""
+    deadline = time.perf_counter() + 30
+    while not condition():
+        if time.perf_counter() > deadline:
+            processes.ensure_alive(worker, "the Celery worker")
+            raise BenchError(f"{what} did not happen within 30 s")
+        time.sleep(POLL)
+
+
+def grading_service_latency(result, sizes, data, worker):
+    """Issue #9's grading target, without the web: from `submit_attempt` (the service, its
+    transaction committed, the grading queued) until the attempt row reads graded, against
+    a task that writes one row, sent from the same process and observed the same way (its
+    row read every POLL), interleaved."""
+    from home.models import WorkerHeartbeat
+    from home.tasks import write_one_row
+    from quizzes import services
+    from quizzes.models import Attempt
+    from tests.factories import right_answers
+
+    samples, warm = sizes["latency_samples"], 3
+    say(f"{samples} gradings from the service against {samples} one-row tasks, interleaved…")
+    people, attempts = learners_with_attempts(samples + warm, data)
+    prefix = f"bench-latency-{uuid.uuid4().hex[:8]}-"
+    rows, gradings = [], []
+    for index, (person, attempt) in enumerate(zip(people, attempts)):
+        raw = right_answers(attempt)
+        start = time.perf_counter()
+        write_one_row.delay(f"{prefix}{index}")
+        observed(lambda: WorkerHeartbeat.objects.filter(hostname=f"{prefix}{index}").exists(), worker, "a one-row task")
+        row_time = time.perf_counter() - start
+        start = time.perf_counter()
+        services.submit_attempt(user=person, attempt_id=attempt.pk, raw=raw)
+        observed(lambda: Attempt.objects.filter(pk=attempt.pk, status__in=SETTLED).exists(), worker, "a grading")
+        if index >= warm:
+            rows.append(row_time)
+            gradings.append(time.perf_counter() - start)
+    median, ceiling = statistics.median(gradings), statistics.median(rows)
+    row(result, "grading_service_latency", median, ceiling, median / ceiling, unit="s", samples=samples,
+        p99=percentile(gradings, 0.99), ceiling_p99=percentile(rows, 0.99))
 
 
 def grading_throughput(result, sizes, data, worker):
