@@ -27,7 +27,7 @@ from courses.selectors import course_of, course_outline
 from courses.serving import page_object
 from home.refusals import Kind, Refused
 from learners import progress, rawsql
-from quizzes import grading, tasks
+from quizzes import grading, statistics, tasks
 from quizzes.models import Answer, Attempt
 from quizzes.selectors import load_questions
 
@@ -277,7 +277,8 @@ def _store_answers(attempt, questions, responses, certainties, now):
 
 
 def grade_submitted_attempt(attempt_id):
-    """Grade a submitted attempt and, if it passes, complete the step. Idempotent: an
+    """Grade a submitted attempt and, if it passes, complete the step; the quiz's item
+    statistics are then refreshed (coalesced, quizzes.statistics). Idempotent: an
     attempt already graded (or not submitted) is left as it is. Returns True if graded.
 
     The answers, questions and course outline are read and graded first; the writes
@@ -321,6 +322,7 @@ def _grade(attempt_id):
         ):
             return False
         save_grades(answers)
+        statistics.request_refresh(attempt.quiz_id)
         if result.passed:
             try:
                 progress.record_step_completed(

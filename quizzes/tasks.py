@@ -1,4 +1,5 @@
-"""Quiz tasks, on the `grading` queue (config.settings: CELERY_TASK_ROUTES)."""
+"""Quiz tasks, on the `grading` queue but the item statistics, on `reports`
+(config.settings: CELERY_TASK_ROUTES)."""
 
 from celery import shared_task
 
@@ -31,3 +32,14 @@ def submit_expired_attempt(attempt_id):
 def requeue_stuck_attempts():
     """Beat runs this every QUIZ_SWEEP_SECONDS (30 s): nothing submitted stays ungraded, nothing timed stays open."""
     return services.requeue_stuck_attempts()
+
+
+@shared_task(
+    name="quizzes.tasks.compute_item_statistics",
+    **durable(),
+)
+def compute_item_statistics(quiz_id):
+    """Compute and store a quiz's item statistics (quizzes.statistics). Idempotent."""
+    from quizzes import statistics
+
+    return statistics.compute_statistics(quiz_id) is not None

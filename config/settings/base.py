@@ -292,6 +292,7 @@ CELERY_TASK_ROUTES = {
     "home.tasks.*": {"queue": "grading"},  # heartbeat, and the ceilings the bench compares with
     # recounts, exports: long, nobody waits on a page
     "learners.tasks.recount_course_progress": {"queue": "reports"},
+    "quizzes.tasks.compute_item_statistics": {"queue": "reports"},  # a name beats the pattern above
     "learners.tasks.build_export": {"queue": "reports"},
     "learners.tasks.delete_expired_exports": {"queue": "reports"},
     # mail
@@ -330,6 +331,9 @@ EXPORT_DIRECT_MAX_PEOPLE = env_int("EXPORT_DIRECT_MAX_PEOPLE", 500)
 QUIZ_REGRADE_AFTER = timedelta(seconds=env_int("QUIZ_REGRADE_AFTER_SECONDS", 120))
 # Answers sent this long after the deadline are still accepted (network latency).
 QUIZ_DEADLINE_GRACE = timedelta(seconds=env_int("QUIZ_DEADLINE_GRACE_SECONDS", 10))
+# A quiz's item statistics are computed this long after the grading that asks for them,
+# so that a class submitting together is counted by one computation (quizzes.statistics).
+QUIZ_STATISTICS_DELAY = timedelta(seconds=env_int("QUIZ_STATISTICS_DELAY_SECONDS", 30))
 
 # --- Organisations (learners.invitations) -------------------------------------------
 # An invitation link works this many days after it was (re)sent, once.

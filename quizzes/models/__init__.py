@@ -1,7 +1,8 @@
 """Quizzes: a QuizPage (a step of a module) asks questions from the question bank.
 
 page.py holds the quiz page, questions.py the bank (Question and every type but one),
-triage.py the moderation triage type, attempts.py the learners' attempts and answers.
+triage.py the moderation triage type, attempts.py the learners' attempts and answers,
+statistics.py the stored item statistics of each quiz.
 Their public names are all importable from here. A question type in a module of its own
 is one class, and its module imported here."""
 
@@ -23,11 +24,12 @@ from quizzes.models.questions import (
     TrueFalseQuestion,
     format_decimal,
 )
+from quizzes.models.statistics import QuizStatistics
 from quizzes.models.triage import TriageAction, TriageCategory, TriageComment, TriageQuestion
 
 __all__ = [
     "Answer", "Attempt", "ChoiceQuestionMixin", "MatchingPair", "MatchingQuestion", "MultipleChoiceOption",
     "MultipleChoiceQuestion", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
-    "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
+    "QuizStatistics", "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
     "TriageComment", "TriageQuestion", "TrueFalseQuestion", "format_decimal",
 ]

@@ -7,6 +7,7 @@ inline relation listed in `prefetch`. The types are the concrete subclasses of Q
 (`Question.types()`): adding one is writing its class."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
@@ -148,6 +149,20 @@ class Question(PolymorphicModel, ClusterableModel):
         or none: the demo learners' answers, and the tests'."""
         raise NotImplementedError
 
+    # Item statistics (quizzes.statistics): a type whose options are proposed answers to
+    # pick from says which ones a response picked (its distractor counts), and a type
+    # whose random answer has a known average says it.
+    has_distractors = False
+
+    def picked_options(self, response):
+        """The ids of the options a cleaned `response` picked (empty when unanswered), for
+        a type with distractors; None for the others."""
+        return None
+
+    def random_guess_fraction(self):
+        """The average share of the points a random answer earns; None where not known."""
+        return None
+
 
 def is_blank(raw):
     return raw is None or raw == "" or raw == [] or raw == {} or (isinstance(raw, str) and not raw.strip())
@@ -193,6 +208,13 @@ class ChoiceQuestionMixin:
         chosen = set(answer) if isinstance(answer, list) else {answer}
         return " ; ".join(c.text for c in self.choices.all() if c.pk in chosen)
 
+    has_distractors = True
+
+    def picked_options(self, response):
+        if response is None:
+            return frozenset()
+        return frozenset(response) if isinstance(response, list) else frozenset([response])
+
 
 class SingleChoiceQuestion(ChoiceQuestionMixin, Question):
     kind = "single_choice"
@@ -216,6 +238,10 @@ class SingleChoiceQuestion(ChoiceQuestionMixin, Question):
 
     def example_response(self, right=True):
         return str(next(c.pk for c in self.choices.all() if c.is_correct == right))
+
+    def random_guess_fraction(self):
+        choices = self.choices.all()
+        return Fraction(sum(1 for c in choices if c.is_correct), len(choices)) if choices else None
 
 
 class SingleChoiceOption(Choice):
@@ -304,6 +330,9 @@ class TrueFalseQuestion(Question):
 
     def example_response(self, right=True):
         return "vrai" if self.answer == right else "faux"
+
+    def random_guess_fraction(self):
+        return Fraction(1, 2)
 
     def correct_answer_text(self):
         return self.answer_text(self.answer)

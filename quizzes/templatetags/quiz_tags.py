@@ -17,3 +17,14 @@ def lookup(mapping, key):
         return ""
     value = mapping.get(str(key))
     return "" if value is None else str(value).strip()
+
+
+@register.filter
+def percent_or_dash(value):
+    """A figure of the item statistics: "45,50 %" in the active language's format, or
+    "—" where it is undefined (None), never 0."""
+    from django.utils.formats import number_format
+
+    if value is None:
+        return "—"
+    return f"{number_format(value, 2)}\u00a0%"
