@@ -17,8 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
 from config import queueing
@@ -123,21 +122,30 @@ def compute_statistics(quiz_id):
 def request_refresh(quiz_id, *, delay=None):
     """Queue a computation of quiz `quiz_id`'s statistics, sent after the commit `delay`
     (a timedelta; settings.QUIZ_STATISTICS_DELAY by default) later, unless one is queued
-    already and has not started. Returns True if this call queued it."""
+    already and has not started. Returns True if this call queued it.
+
+    One statement, whatever the case, since every grading runs it: insert the quiz's row
+    with its marker, or set the marker of the row there if it is unset (or lost); the
+    database says whether it did (RETURNING), and concurrent gradings wait for each other
+    on the row, so only one of a burst queues the computation."""
     now = timezone.now()
     delay = settings.QUIZ_STATISTICS_DELAY if delay is None else delay
     lost_before = now - settings.QUIZ_STATISTICS_DELAY - timedelta(seconds=MARKER_LOST_AFTER)
-    marked = StoredStatistics.objects.filter(quiz_id=quiz_id).filter(
-        Q(requested_at__isnull=True) | Q(requested_at__lt=lost_before)
-    ).update(requested_at=now)
-    if not marked:
-        try:
-            with transaction.atomic():
-                StoredStatistics.objects.create(quiz_id=quiz_id, requested_at=now)
-        except IntegrityError:  # the row exists and its marker is set: that computation will count us
-            return False
-    transaction.on_commit(lambda: _send_computation(quiz_id, delay))
-    return True
+    quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+    table = quote(StoredStatistics._meta.db_table)
+    marker = quote("requested_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({quote('quiz_id')}, {marker}, {quote('computed_at')}, {quote('attempts')}, "
+            f"{quote('report')}) VALUES (%s, %s, NULL, 0, '{{}}') "
+            f"ON CONFLICT ({quote('quiz_id')}) DO UPDATE SET {marker} = excluded.{marker} "
+            f"WHERE {table}.{marker} IS NULL OR {table}.{marker} < %s RETURNING {quote('id')}",
+            [quiz_id, adapt(now), adapt(lost_before)],
+        )
+        marked = cursor.fetchone() is not None
+    if marked:
+        transaction.on_commit(lambda: _send_computation(quiz_id, delay))
+    return marked
 
 
 def _send_computation(quiz_id, delay):
