@@ -21,8 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from config import queueing
-from quizzes.item_statistics import (  # noqa: F401 - the thresholds, for the report page
-    LOW_DISCRIMINATION_INDEX, MINIMUM_ATTEMPTS, AttemptScores, AttemptsCounted, Flag, OptionCount, QuestionScore, QuestionStatistics, QuizStatistics,
+from quizzes.item_statistics import (
+    AttemptScores, AttemptsCounted, Flag, OptionCount, QuestionScore, QuestionStatistics, QuizStatistics,
     quiz_statistics,
 )
 from quizzes.models import Answer, Attempt, QuizPage
@@ -166,19 +166,11 @@ def report_as_json(report):
 
 def report_from_json(data):
     """The QuizStatistics stored by report_as_json, with its Decimals, flags and counts."""
-
-    def number(value):
-        return None if value is None else Decimal(str(value))
-
     questions = tuple(
         QuestionStatistics(
             question=item["question"],
             attempts=item["attempts"],
-            facility_index=number(item["facility_index"]),
-            standard_deviation=number(item["standard_deviation"]),
-            discrimination_index=number(item["discrimination_index"]),
-            discriminative_efficiency=number(item["discriminative_efficiency"]),
-            random_guess_score=number(item["random_guess_score"]),
+            **_percents(item, QUESTION_PERCENTS),
             options=tuple(OptionCount(option["option"], option["count"]) for option in item["options"]),
             no_choice=item["no_choice"],
             flags=tuple(Flag(flag) for flag in item["flags"]),
@@ -186,16 +178,20 @@ def report_from_json(data):
         for item in data["questions"]
     )
     return QuizStatistics(
-        counted=AttemptsCounted(data["counted"]),
-        attempts=data["attempts"],
-        mean=number(data["mean"]),
-        median=number(data["median"]),
-        standard_deviation=number(data["standard_deviation"]),
-        cronbach_alpha=number(data["cronbach_alpha"]),
-        error_ratio=number(data["error_ratio"]),
-        standard_error=number(data["standard_error"]),
+        counted=AttemptsCounted(data["counted"]), attempts=data["attempts"], **_percents(data, QUIZ_PERCENTS),
         questions=questions,
     )
+
+
+# The figures stored as text (Decimals), by dataclass.
+QUESTION_PERCENTS = (
+    "facility_index", "standard_deviation", "discrimination_index", "discriminative_efficiency", "random_guess_score",
+)
+QUIZ_PERCENTS = ("mean", "median", "standard_deviation", "cronbach_alpha", "error_ratio", "standard_error")
+
+
+def _percents(item, names):
+    return {name: None if item[name] is None else Decimal(str(item[name])) for name in names}
 
 
 # --- The report page --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from quizzes import statistics
+from quizzes.item_statistics import LOW_DISCRIMINATION_INDEX
 from quizzes.models import QuizPage
 
 
@@ -28,12 +29,13 @@ def quiz_statistics(request, quiz_id):
         raise Http404
     if request.method == "POST":
         if statistics.request_refresh(quiz.pk, delay=timedelta(0)):
-            messages.success(request, _("Calcul demandé : rechargez la page dans un moment pour voir les statistiques à jour."))
+            messages.success(
+                request, _("Calcul demandé : rechargez la page dans un moment pour voir les statistiques à jour.")
+            )
         else:
             messages.info(request, _("Un calcul est déjà en attente : rechargez la page dans un moment."))
         return redirect("quiz_statistics", quiz_id=quiz.pk)
     report = statistics.statistics_report(quiz)
     return TemplateResponse(request, "quizzes/admin/statistics.html", {
-        "quiz": quiz, "report": report, "minimum_attempts": statistics.MINIMUM_ATTEMPTS,
-        "low_discrimination": statistics.LOW_DISCRIMINATION_INDEX,
+        "quiz": quiz, "report": report, "low_discrimination": LOW_DISCRIMINATION_INDEX,
     })

@@ -329,6 +329,15 @@ def test_the_quiz_edit_screen_links_to_its_statistics(db, client):
     assert "/statistiques/" not in module_edit
 
 
+def test_the_quiz_listing_offers_its_statistics_in_the_more_menu(db, client):
+    quiz = quiz_of(["true_false", "single_choice"])
+    client.force_login(trainer())
+
+    listing = client.get(f"/admin/pages/{quiz.get_parent().pk}/").content.decode()
+
+    assert report_url(quiz) in listing and "Statistiques des questions" in listing
+
+
 def test_the_report_page_reads_the_same_queries_at_3_and_30_attempts(db, client):
     quiz = quiz_of(["single_choice", "true_false"])
     single, true_false = load_questions(quiz.question_ids())
