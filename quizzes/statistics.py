@@ -229,12 +229,19 @@ class QuestionRow:
 @dataclass(frozen=True)
 class ChartBar:
     """One bar of the facility chart: its label, value (None: undefined, no bar), row
-    position and width, in the SVG's units."""
+    position and width, in the SVG's units, and whether its question is flagged (said
+    in words after the value, not by the colour alone)."""
 
     label: str
     value: Decimal | None
     y: int
     width: Decimal
+    flagged: bool = False
+
+    @property
+    def width_units(self):
+        """The width rounded to a whole unit, to place the value's label after the bar."""
+        return int(self.width)
 
 
 @dataclass(frozen=True)
@@ -254,7 +261,7 @@ class FacilityChart:
 
     @property
     def total_width(self):
-        return self.LEFT + self.WIDTH + 60
+        return self.LEFT + self.WIDTH + 150  # room for the value and "à vérifier" after a full bar
 
     @property
     def axis_y(self):
@@ -275,6 +282,7 @@ def facility_chart(rows):
             y=FacilityChart.TOP + index * FacilityChart.ROW,
             width=Decimal(0) if row.figures.facility_index is None
             else row.figures.facility_index * FacilityChart.WIDTH / 100,
+            flagged=row.is_flagged,
         )
         for index, row in enumerate(rows)
     )

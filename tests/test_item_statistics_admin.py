@@ -281,6 +281,7 @@ def test_a_trainer_reads_the_table_the_warning_and_the_chart(class_of_three, cli
     assert 'role="img"' in figure and 'aria-labelledby="facility-chart-caption"' in figure
     assert '<figcaption id="facility-chart-caption">' in figure
     assert figure.count("<rect ") == 4 and 'width="500.0' in figure  # 100 % over 500 units, a dot in SVG
+    assert "100,00\u00a0% · à vérifier" in figure  # the flagged question, said in words on the chart too
     assert figure.count("<tr>") == 5  # the same values as a table
     assert "Aucune réponse choisie" in html  # distractor counts of the choice questions
 
@@ -437,3 +438,36 @@ def test_a_burst_graded_by_the_worker_is_counted_by_one_stored_report(short_stat
     assert quiz.attempts.filter(status="graded").count() == 8
     log = celery_worker_process.output()
     assert len(re.findall(rf"{COMPUTE}\[[^\]]+\] succeeded", log)) == 1, log
+
+
+# --- In a browser -------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_report_page_has_no_serious_accessibility_violations(browser_page, screenshot):
+    from tests.accessibility import Audit
+    from tests.test_browser import log_in
+
+    # given a computed report with a flagged question and choice questions
+    quiz = quiz_of(["single_choice", "multiple_choice", "true_false", "short_answer"])
+    single, multiple, _true_false, _short = load_questions(quiz.question_ids())
+    right, wrong = options_of(single)
+    good_1, good_2, bad = options_of(multiple)
+    graded_attempt(quiz, [str(right), [str(good_1), str(good_2)], "vrai", "réseau"])
+    graded_attempt(quiz, [str(wrong), [str(good_1)], "vrai", "réseau"])
+    graded_attempt(quiz, [None, [str(good_1), str(bad)], "faux", "réseau"])
+    statistics.compute_statistics(quiz.pk)
+    user = trainer()
+    user.email = "ines@example.org"
+    user.save()
+
+    # when the trainer opens it
+    page = browser_page
+    log_in(page, "ines@example.org")
+    audit = Audit(page)
+    audit(report_url(quiz))
+    screenshot(page, "item-statistics")
+
+    # then axe-core finds nothing serious, and the chart is announced by its caption
+    assert audit.problems == {}
+    assert page.get_by_role("img", name=re.compile("Indice de facilité de chaque question")).count() == 1
