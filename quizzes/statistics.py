@@ -8,7 +8,7 @@ reads stay in quizzes.selectors and the attempts' writes in quizzes.services.
 
 Refreshes are coalesced, as course recounts are (learners.content_changes): a grading
 sets the quiz's `requested_at` marker and queues a computation only if none was set,
-`STATISTICS_DELAY` later, so that a burst of gradings (a class submitting together) is
+settings.QUIZ_STATISTICS_DELAY later (30 s), so that a burst of gradings (a class submitting together) is
 counted by one computation; the task clears the marker as it starts, before it reads,
 so a grading that lands meanwhile queues the next one and none is left uncounted."""
 
