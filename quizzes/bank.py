@@ -59,7 +59,7 @@ def duplicate_question(question):
     """A saved copy of `question` (of any type) with copies of its options, in the same
     order, its prompt marked as a copy, asked by no quiz (quizzes hold their questions,
     not the other way round)."""
-    original = question.get_real_instance() if type(question) is Question else question
+    original = question.get_real_instance()
     copy, _options = original.copy_cluster(exclude_fields=["id", "created_at", "updated_at"])
     copy.prompt = gettext("%(prompt)s (copie)") % {"prompt": original.prompt}
     copy.save()
