@@ -342,3 +342,46 @@ def test_a_trainer_may_only_duplicate_types_they_may_add():
     assert refused.status_code == 302 and refused.url == "/admin/"
     assert add_url(SingleChoiceQuestion) not in page_of(client.get(NEW))
     assert Question.objects.count() == 2
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_trainer_finds_a_question_in_the_bank_previews_it_and_duplicates_it_in_a_browser(browser_page, screenshot):
+    from playwright.sync_api import expect
+
+    from tests.accessibility import Audit
+    from tests.test_browser import PASSWORD, log_in
+
+    # given a trainer, logged in, and a triage asked by a quiz
+    page = browser_page
+    trainer = make_user(email="formatrice@example.org", password=PASSWORD)
+    trainer.groups.add(Group.objects.get(name=TRAINERS_GROUP))
+    course = make_course_with(modules=1, lessons_per_module=0)
+    question = make_question("triage", tag="moderation")
+    other = make_question("numeric", tag="rgpd")
+    quiz_asking(ModulePage.objects.child_of(course).get(), "Quiz modération", [question])
+    log_in(page, "formatrice@example.org")
+
+    # when they look for it in the bank
+    page.goto(BANK)
+    page.locator("#id_q").fill("moderation")
+    expect(page.locator("tr", has_text=other.prompt)).to_have_count(0)
+    row = page.locator("tr", has_text=question.prompt)
+    assert "Quiz modération" in row.inner_text()
+    screenshot(page, "1-banque")
+
+    # then its preview is the learner's question, accessible, with what a right answer scores
+    audit = Audit(page)
+    audit(preview_url(question))
+    assert audit.problems == {}
+    assert page.get_by_text("Une réponse juste rapporte 2 points.").is_visible()
+    assert page.locator(".question select").count() == 4  # a category and an action per comment
+    screenshot(page, "2-apercu")
+
+    # and duplicating it from the bank opens the copy's editor
+    page.goto(BANK)
+    page.locator("tr", has_text=question.prompt).get_by_role("button", name="Dupliquer").click()
+    page.wait_for_url("**/edit/**")
+    copy = Question.objects.exclude(pk__in=[question.pk, other.pk]).get()
+    assert page.url.endswith(edit_url(copy)) and copy.prompt == f"{question.prompt} (copie)"
+    screenshot(page, "3-copie")
