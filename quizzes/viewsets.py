@@ -1,9 +1,11 @@
-"""The question bank in the Wagtail admin: one snippet screen per question type, grouped
-under one menu. Each type edits its own options inline (choices, pairs, items)."""
+"""The question bank in the Wagtail admin: every question in one listing first (see
+quizzes.bank_views), then one snippet screen per question type, grouped under one menu.
+Each type edits its own options inline (choices, pairs, items)."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from quizzes.bank_views import QuestionBankViewSet, QuestionEditView
 from quizzes.models import Question
 
 
@@ -16,10 +18,11 @@ class QuestionTypeViewSet(SnippetViewSet):
     list_filter = ["tag"]
     search_fields = ["prompt", "tag"]
     ordering = ["tag", "prompt"]
+    edit_view_class = QuestionEditView
 
 
 class QuestionBank(SnippetViewSetGroup):
     menu_label = _("Banque de questions")
     menu_icon = "help"
     menu_order = 300
-    items = [QuestionTypeViewSet(model=model) for model in Question.types()]
+    items = [QuestionBankViewSet(), *(QuestionTypeViewSet(model=model) for model in Question.types())]

@@ -63,6 +63,19 @@ def learner_client(client, learner):
     return client
 
 
+@pytest.fixture
+def trainer_client(client):
+    """`client` logged in as a member of the trainers' group (learners.roles)."""
+    from django.contrib.auth.models import Group
+
+    from learners.roles import TRAINERS_GROUP
+
+    trainer = make_user()
+    trainer.groups.add(Group.objects.get(name=TRAINERS_GROUP))
+    client.force_login(trainer)
+    return client
+
+
 # --- A real Celery worker -------------------------------------------------------------
 
 

@@ -5,11 +5,9 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from wagtail.test.utils.form_data import rich_text
 
 from courses.models import ModulePage
-from learners.roles import TRAINERS_GROUP
 from quizzes.models import (
     MatchingQuestion,
     MultipleChoiceQuestion,
@@ -25,14 +23,6 @@ from quizzes.models import (
 from tests.factories import make_course_with, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def trainer_client(client):
-    trainer = make_user()
-    trainer.groups.add(Group.objects.get(name=TRAINERS_GROUP))
-    client.force_login(trainer)
-    return client
 
 
 def common(prompt, **fields):

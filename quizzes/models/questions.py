@@ -48,9 +48,11 @@ class Question(PolymorphicModel, ClusterableModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    # What a subclass adds: its name in plain data (see fields_from), the template that
-    # asks it, the one that shows its correction, the relations holding its options.
+    # What a subclass adds: its name in plain data (see fields_from), what it asks in one
+    # line (the bank's type picker), the template that asks it, the one that shows its
+    # correction, the relations holding its options.
     kind = ""
+    description = ""
     input_template = ""
     correction_template = "quizzes/corrections/answer.html"
     prefetch = ()
@@ -218,6 +220,7 @@ class ChoiceQuestionMixin:
 
 class SingleChoiceQuestion(ChoiceQuestionMixin, Question):
     kind = "single_choice"
+    description = _("Plusieurs réponses proposées, une seule est juste.")
     multiple = False
     panels = Question.common_panels + [InlinePanel("choices", label=_("Réponses proposées"), min_num=2)]
 
@@ -252,6 +255,7 @@ class MultipleChoiceQuestion(ChoiceQuestionMixin, Question):
     """Several right answers; each wrong pick cancels a right one, never below zero."""
 
     kind = "multiple_choice"
+    description = _("Plusieurs réponses proposées, plusieurs peuvent être justes ; chaque erreur annule une bonne réponse.")
     multiple = True
     panels = Question.common_panels + [InlinePanel("choices", label=_("Réponses proposées"), min_num=2)]
 
@@ -292,6 +296,7 @@ class MultipleChoiceOption(Choice):
 
 class TrueFalseQuestion(Question):
     kind = "true_false"
+    description = _("Une affirmation à juger vraie ou fausse.")
     TRUE_WORDS = {"true", "vrai", "1", "oui", "yes"}
     FALSE_WORDS = {"false", "faux", "0", "non", "no"}
 
@@ -345,6 +350,7 @@ class ShortAnswerQuestion(Question):
     """A word or an expression; case, accents and spacing do not count."""
 
     kind = "short_answer"
+    description = _("Un mot ou une expression à saisir ; majuscules, accents et espaces ne comptent pas.")
     accepted_answers = models.TextField(_("réponses acceptées"), help_text=_("Une réponse acceptée par ligne."))
 
     input_template = "quizzes/inputs/short_answer.html"
@@ -387,6 +393,7 @@ class ShortAnswerQuestion(Question):
 
 class NumericQuestion(Question):
     kind = "numeric"
+    description = _("Un nombre à saisir, avec une tolérance éventuelle.")
     answer = models.DecimalField(_("réponse"), max_digits=18, decimal_places=6)
     tolerance = models.DecimalField(
         _("tolérance"), max_digits=18, decimal_places=6, default=0, validators=[MinValueValidator(0)],
@@ -440,6 +447,7 @@ class MatchingQuestion(Question):
     """Pair each item on the left with its match on the right; partial credit per pair."""
 
     kind = "matching"
+    description = _("Associer chaque élément à son correspondant ; chaque paire juste rapporte sa part.")
     input_template = "quizzes/inputs/matching.html"
     prefetch = ("pairs",)
     panels = Question.common_panels + [InlinePanel("pairs", label=_("Paires"), min_num=2)]
@@ -502,6 +510,7 @@ class OrderingQuestion(Question):
     for each pair of neighbours kept in sequence."""
 
     kind = "ordering"
+    description = _("Remettre des éléments dans l'ordre ; chaque enchaînement juste rapporte sa part.")
     input_template = "quizzes/inputs/ordering.html"
     prefetch = ("items",)
     panels = Question.common_panels + [InlinePanel("items", label=_("Éléments, dans le bon ordre"), min_num=2)]

@@ -53,6 +53,7 @@ class TriageQuestion(Question):
     {"category": …, "action": …}."""
 
     kind = "triage"
+    description = _("Classer chaque commentaire d'un fil et choisir l'action de modération.")
     input_template = "quizzes/inputs/triage.html"
     correction_template = "quizzes/corrections/triage.html"
     prefetch = ("comments",)
