@@ -260,12 +260,11 @@ def test_the_statistics_task_goes_to_the_reports_queue():
 # --- The report page ------------------------------------------------------------------------
 
 
-def test_a_trainer_reads_the_table_the_warning_and_the_chart(class_of_three, client):
+def test_a_trainer_reads_the_table_the_warning_and_the_chart(class_of_three, trainer_client):
     quiz, _learners, (single, multiple, true_false, short), _options = class_of_three
     statistics.compute_statistics(quiz.pk)
-    client.force_login(trainer())
 
-    response = client.get(report_url(quiz))
+    response = trainer_client.get(report_url(quiz))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -286,11 +285,10 @@ def test_a_trainer_reads_the_table_the_warning_and_the_chart(class_of_three, cli
     assert "Aucune réponse choisie" in html  # distractor counts of the choice questions
 
 
-def test_a_quiz_not_computed_yet_says_so_and_offers_the_refresh(db, client):
+def test_a_quiz_not_computed_yet_says_so_and_offers_the_refresh(db, trainer_client):
     quiz = quiz_of(["true_false", "single_choice"])
-    client.force_login(trainer())
 
-    response = client.get(report_url(quiz))
+    response = trainer_client.get(report_url(quiz))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -298,16 +296,15 @@ def test_a_quiz_not_computed_yet_says_so_and_offers_the_refresh(db, client):
     assert "Recalculer maintenant" in html and 'name="csrfmiddlewaretoken"' in html
 
 
-def test_a_trainer_asks_a_refresh_which_is_queued_at_once(db, client, sent_tasks, django_capture_on_commit_callbacks):
+def test_a_trainer_asks_a_refresh_which_is_queued_at_once(db, trainer_client, sent_tasks, django_capture_on_commit_callbacks):
     quiz = quiz_of(["true_false", "single_choice"])
-    client.force_login(trainer())
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(report_url(quiz))
+        response = trainer_client.post(report_url(quiz))
 
     assert response.status_code == 302 and response.url == report_url(quiz)
     assert computations(sent_tasks) == [((quiz.pk,), {"countdown": 0.0})]
-    assert "Un calcul est en attente" in client.get(report_url(quiz)).content.decode()
+    assert "Un calcul est en attente" in trainer_client.get(report_url(quiz)).content.decode()
 
 
 def test_a_refresh_without_the_csrf_token_is_refused(db, sent_tasks):
@@ -319,31 +316,28 @@ def test_a_refresh_without_the_csrf_token_is_refused(db, sent_tasks):
     assert not QuizStatistics.objects.exists()
 
 
-def test_the_quiz_edit_screen_links_to_its_statistics(db, client):
+def test_the_quiz_edit_screen_links_to_its_statistics(db, trainer_client):
     quiz = quiz_of(["true_false", "single_choice"])
-    client.force_login(trainer())
 
-    edit = client.get(f"/admin/pages/{quiz.pk}/edit/").content.decode()
-    module_edit = client.get(f"/admin/pages/{quiz.get_parent().pk}/edit/").content.decode()
+    edit = trainer_client.get(f"/admin/pages/{quiz.pk}/edit/").content.decode()
+    module_edit = trainer_client.get(f"/admin/pages/{quiz.get_parent().pk}/edit/").content.decode()
 
     assert report_url(quiz) in edit
     assert "/statistiques/" not in module_edit
 
 
-def test_the_quiz_listing_offers_its_statistics_in_the_more_menu(db, client):
+def test_the_quiz_listing_offers_its_statistics_in_the_more_menu(db, trainer_client):
     quiz = quiz_of(["true_false", "single_choice"])
-    client.force_login(trainer())
 
-    listing = client.get(f"/admin/pages/{quiz.get_parent().pk}/").content.decode()
+    listing = trainer_client.get(f"/admin/pages/{quiz.get_parent().pk}/").content.decode()
 
     assert report_url(quiz) in listing and "Statistiques des questions" in listing
 
 
-def test_the_report_page_reads_the_same_queries_at_3_and_30_attempts(db, client):
+def test_the_report_page_reads_the_same_queries_at_3_and_30_attempts(db, trainer_client):
     quiz = quiz_of(["single_choice", "true_false"])
     single, true_false = load_questions(quiz.question_ids())
     right, wrong = options_of(single)
-    client.force_login(trainer())
     counts = {}
     done = 0
     for size in (3, 30):
@@ -352,9 +346,9 @@ def test_the_report_page_reads_the_same_queries_at_3_and_30_attempts(db, client)
         done = size
         statistics.compute_statistics(quiz.pk)
         forget_loaded_questions()
-        client.get(report_url(quiz))  # the session and permissions as every admin page reads them
+        trainer_client.get(report_url(quiz))  # the session and permissions as every admin page reads them
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(report_url(quiz))
+            response = trainer_client.get(report_url(quiz))
         assert response.status_code == 200
         counts[size] = len(queries)
     assert "Échantillon trop petit" not in response.content.decode()  # 30 counted: no warning
