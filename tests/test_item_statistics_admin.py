@@ -438,6 +438,7 @@ def test_a_burst_graded_by_the_worker_is_counted_by_one_stored_report(short_stat
 
 
 @pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_report_page_has_no_serious_accessibility_violations(browser_page, screenshot):
     from tests.accessibility import Audit
     from tests.test_browser import log_in
