@@ -3,6 +3,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -183,13 +184,16 @@ class WorkerProcess:
         self.env = env or {}
         self.args = list(args)
         self.process = None
+        # A node name of its own, so that a shutdown asked through the broker reaches
+        # this worker only.
+        self.node_name = f"celery@test-{uuid.uuid4().hex[:12]}"
 
     def start(self):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=database_url_for_other_processes())
         env.update(self.env)
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info", f"--hostname={self.node_name}",
              "--concurrency=2", "--without-heartbeat", "--without-mingle", "--without-gossip", *self.args],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -202,12 +206,30 @@ class WorkerProcess:
 
     def stop(self):
         if self.process and self.process.poll() is None:
+            self.ask_to_shut_down_through_the_broker()
             self.process.terminate()  # warm shutdown: the main process stops its pool
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
         self.log.close()
+
+    def ask_to_shut_down_through_the_broker(self):
+        """Celery's remote `shutdown`: the same warm shutdown as SIGTERM, but acted on at
+        once. On the file broker, a worker waiting for messages sees SIGTERM only once its
+        wait ends (Celery waits 2 s at a time): half of the 5 s a stop took. Sent on the
+        tests' own broker only; SIGTERM follows anyway (a worker on another broker, one
+        not listening yet, a broker away)."""
+        from kombu.exceptions import OperationalError
+
+        from config.celery import app
+
+        if "CELERY_BROKER_URL" in self.env:
+            return
+        try:
+            app.control.shutdown(destination=[self.node_name])
+        except OperationalError:
+            pass
 
     def output(self):
         return Path(self.log_path).read_text(errors="replace")
