@@ -3,13 +3,16 @@ import shutil
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
+from pytest_django.fixtures import validate_django_db
 
 from courses.demo.loader import load_course, read_course
+from courses.publishing import bump
 from quizzes.demo import load_quizzes, read_quizzes
 from tests.factories import make_user
 
@@ -27,6 +30,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """At the end, close what other processes and server threads left open on the test
     database (a killed worker, a keep-alive browser connection), so that it can be dropped."""
     yield
+    demo_course_kept_open.close()
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -44,12 +48,108 @@ def fresh_rate_limits(settings, request):
     settings.RATELIMIT_CACHE_PREFIX = f"rl:{request.node.nodeid}:{os.getpid()}:"
 
 
-@pytest.fixture
-def demo_course(db):
-    """The French demo course with its quizzes, as `manage.py load_demo_course` loads it."""
+def load_demo_course():
     course, _created, _updated = load_course(read_course())
     load_quizzes(course, read_quizzes())
     return course
+
+
+class DemoCourseKeptOpen:
+    """The demo course loaded once inside a transaction left open, for the tests that run
+    one after the other in their own transaction (a savepoint within this one), each rolled
+    back to the loaded course. Closed (rolled back) before any other database test, and at
+    the end of the session: no other test ever sees it. Loading it takes seconds; a
+    savepoint, nothing."""
+
+    def __init__(self):
+        self.atomic = None
+        self.blocker = None
+        self.course_class = self.course_pk = None
+
+    @property
+    def is_open(self):
+        return self.atomic is not None
+
+    def open(self, django_db_blocker):
+        if self.is_open:
+            return
+        with django_db_blocker.unblock():
+            atomic = transaction.atomic()
+            atomic.__enter__()
+            try:
+                course = load_demo_course()
+            except BaseException:
+                atomic.__exit__(*sys.exc_info())
+                raise
+        self.atomic, self.blocker = atomic, django_db_blocker
+        self.course_class, self.course_pk = type(course), course.pk
+
+    def course(self):
+        """The course as the test's own object, under a content token of the test's own
+        (as a fresh load gives it): nothing a previous test computed or cached is served."""
+        bump()
+        return self.course_class.objects.get(pk=self.course_pk)
+
+    def close(self):
+        if not self.is_open:
+            return
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic = None
+
+
+demo_course_kept_open = DemoCourseKeptOpen()
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def shares_the_loaded_demo_course(item):
+    """Whether `item` uses the demo course inside a transaction rolled back after it (the
+    others, which commit or flush, load it themselves)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if "demo_course" not in fixtures or fixtures & TRANSACTIONAL_FIXTURES:
+        return False
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return True
+    transactional, reset_sequences, _databases, serialized_rollback, _apps = validate_django_db(marker)
+    return not (transactional or reset_sequences or serialized_rollback)
+
+
+def pytest_collection_modifyitems(items):
+    """The tests sharing the loaded demo course run one after the other (where the first of
+    them was), so that it is loaded once (pytest-django has already put the tests that
+    roll back before those that commit)."""
+    sharing = [item for item in items if shares_the_loaded_demo_course(item)]
+    if not sharing:
+        return
+    others = [item for item in items if not shares_the_loaded_demo_course(item)]
+    first = items.index(sharing[0])
+    items[:] = others[:first] + sharing + others[first:]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if not shares_the_loaded_demo_course(item):
+        demo_course_kept_open.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """Before a sharing test opens its own transaction, the demo course is loaded in the
+    one kept open (the test database exists by then: the helper depends on it)."""
+    if fixturedef.argname == "_django_db_helper" and shares_the_loaded_demo_course(request.node):
+        demo_course_kept_open.open(request.getfixturevalue("django_db_blocker"))
+    return (yield)
+
+
+@pytest.fixture
+def demo_course(request, db):
+    """The French demo course with its quizzes, as `manage.py load_demo_course` loads it."""
+    if shares_the_loaded_demo_course(request.node):
+        assert demo_course_kept_open.is_open
+        return demo_course_kept_open.course()
+    return load_demo_course()
 
 
 @pytest.fixture
@@ -97,13 +197,16 @@ class WorkerProcess:
         self.env = env or {}
         self.args = list(args)
         self.process = None
+        # A node name of its own, so that a shutdown asked through the broker reaches
+        # this worker only.
+        self.node_name = f"celery@test-{uuid.uuid4().hex[:12]}"
 
     def start(self):
         env = dict(os.environ, DJANGO_SETTINGS_MODULE="config.settings.test", DATABASE_URL=database_url_for_other_processes())
         env.update(self.env)
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--loglevel=info", f"--hostname={self.node_name}",
              "--concurrency=2", "--without-heartbeat", "--without-mingle", "--without-gossip", *self.args],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -116,12 +219,30 @@ class WorkerProcess:
 
     def stop(self):
         if self.process and self.process.poll() is None:
+            self.ask_to_shut_down_through_the_broker()
             self.process.terminate()  # warm shutdown: the main process stops its pool
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.kill()
         self.log.close()
+
+    def ask_to_shut_down_through_the_broker(self):
+        """Celery's remote `shutdown`: the same warm shutdown as SIGTERM, but acted on at
+        once. On the file broker, a worker waiting for messages sees SIGTERM only once its
+        wait ends (Celery waits 2 s at a time): half of the 5 s a stop took. Sent on the
+        tests' own broker only; SIGTERM follows anyway (a worker on another broker, one
+        not listening yet, a broker away)."""
+        from kombu.exceptions import OperationalError
+
+        from config.celery import app
+
+        if "CELERY_BROKER_URL" in self.env:
+            return
+        try:
+            app.control.shutdown(destination=[self.node_name])
+        except OperationalError:
+            pass
 
     def output(self):
         return Path(self.log_path).read_text(errors="replace")

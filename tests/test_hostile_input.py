@@ -2,6 +2,7 @@
 values, and every form and JSON endpoint fed random and oversized bodies. Whatever comes
 in, the answer is never a 5xx and nothing is half-written."""
 
+import logging
 import re
 
 import pytest
@@ -75,10 +76,13 @@ def people(db):
     return {"anonymous": Client(raise_request_exception=False), "learner": learner, "administrator": admin}
 
 
-def test_every_url_pattern_answers_hostile_path_values_without_a_5xx(people):
+def test_every_url_pattern_answers_hostile_path_values_without_a_5xx(people, caplog):
     # given every route of the project, the admin's included
     paths = hostile_paths()
     assert len(paths) > 500
+    # over 13,000 requests, most answered 404 or 400, each logged as a warning (a 400
+    # with its traceback) that the report keeps: about 7 % of the time; errors still are
+    caplog.set_level(logging.ERROR, logger="django.request")
 
     # when each is requested by each kind of person, read and write
     failures = []
