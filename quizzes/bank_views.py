@@ -269,8 +269,8 @@ class QuestionBankViewSet(ViewSet):
             path("", index, name="index"),
             path("resultats/", results, name="index_results"),
             path("nouvelle/", QuestionTypePickerView.as_view(), name="new"),
-            path("<int:question_id>/dupliquer/", DuplicateQuestionView.as_view(), name="duplicate"),
-            path("<int:question_id>/apercu/", QuestionPreviewView.as_view(), name="preview"),
+            path("<id:question_id>/dupliquer/", DuplicateQuestionView.as_view(), name="duplicate"),
+            path("<id:question_id>/apercu/", QuestionPreviewView.as_view(), name="preview"),
         ]
 
     @cached_property

@@ -20,7 +20,7 @@ from quizzes.models import QuizPage  # noqa: E402
 
 @hooks.register("register_admin_urls")
 def register_quiz_statistics_url():
-    return [path("quiz/<int:quiz_id>/statistiques/", views_statistics.quiz_statistics, name="quiz_statistics")]
+    return [path("quiz/<id:quiz_id>/statistiques/", views_statistics.quiz_statistics, name="quiz_statistics")]
 
 
 def quiz_statistics_button(page, user, priority):
