@@ -12,7 +12,6 @@ import json
 import logging
 import random
 from datetime import timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

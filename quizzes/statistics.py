@@ -6,14 +6,16 @@ One module for the whole path (its reads, its two writes and the report's JSON f
 that the selector and the store that use the same shapes sit together; the learners'
 reads stay in quizzes.selectors and the attempts' writes in quizzes.services.
 
-Refreshes are coalesced, as course recounts are (learners.content_changes): a grading
-sets the quiz's `requested_at` marker and queues a computation only if none was set,
-settings.QUIZ_STATISTICS_DELAY later (30 s), so that a burst of gradings (a class submitting together) is
-counted by one computation; the task clears the marker as it starts, before it reads,
-so a grading that lands meanwhile queues the next one and none is left uncounted."""
+Refreshes are coalesced: a grading only sets the quiz's `requested_at` marker (one
+statement, no message). Beat's sweep (`send_due_computations`, every 30 s) sends one
+computation for each quiz marked at least settings.QUIZ_STATISTICS_DELAY (30 s) ago, so a
+burst of gradings (a class submitting together) is counted by one computation. The task
+clears the marker as it starts, before it reads, so a grading that lands meanwhile marks
+the quiz again and none is left uncounted; a message lost with a broker leaves the marker
+set, and the next sweep sends it again. No computation waits in a worker with an ETA (a
+worker holding a message when its broker goes away can die restoring it: kombu 5.7)."""
 
 from dataclasses import asdict, dataclass
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -28,11 +30,6 @@ from quizzes.item_statistics import (
 from quizzes.models import Answer, Attempt, QuizPage
 from quizzes.models import QuizStatistics as StoredStatistics
 from quizzes.selectors import load_questions
-
-# A queued computation starts within its delay and a few seconds; a marker older than
-# this lost its message (a broker restart) and the next grading queues one again.
-MARKER_LOST_AFTER = 300  # seconds, beyond the delay
-
 
 # --- Reading: graded attempts -> the pure module's input --------------------------------
 
@@ -119,18 +116,13 @@ def compute_statistics(quiz_id):
     return stored
 
 
-def request_refresh(quiz_id, *, delay=None):
-    """Queue a computation of quiz `quiz_id`'s statistics, sent after the commit `delay`
-    (a timedelta; settings.QUIZ_STATISTICS_DELAY by default) later, unless one is queued
-    already and has not started. Returns True if this call queued it.
+def request_refresh(quiz_id):
+    """Mark quiz `quiz_id` as waiting for a computation of its statistics, unless it is
+    marked already (the mark then keeps its age). Returns True if this call marked it.
 
     One statement, whatever the case, since every grading runs it: insert the quiz's row
-    with its marker, or set the marker of the row there if it is unset (or lost); the
-    database says whether it did (RETURNING), and concurrent gradings wait for each other
-    on the row, so only one of a burst queues the computation."""
-    now = timezone.now()
-    delay = settings.QUIZ_STATISTICS_DELAY if delay is None else delay
-    lost_before = now - settings.QUIZ_STATISTICS_DELAY - timedelta(seconds=MARKER_LOST_AFTER)
+    with its marker, or set the marker of the row there if it is unset; the database says
+    whether it did (RETURNING), and concurrent gradings wait for each other on the row."""
     quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
     table = quote(StoredStatistics._meta.db_table)
     marker = quote("requested_at")
@@ -139,21 +131,31 @@ def request_refresh(quiz_id, *, delay=None):
             f"INSERT INTO {table} ({quote('quiz_id')}, {marker}, {quote('computed_at')}, {quote('attempts')}, "
             f"{quote('report')}) VALUES (%s, %s, NULL, 0, '{{}}') "
             f"ON CONFLICT ({quote('quiz_id')}) DO UPDATE SET {marker} = excluded.{marker} "
-            f"WHERE {table}.{marker} IS NULL OR {table}.{marker} < %s RETURNING {quote('id')}",
-            [quiz_id, adapt(now), adapt(lost_before)],
+            f"WHERE {table}.{marker} IS NULL RETURNING {quote('id')}",
+            [quiz_id, adapt(timezone.now())],
         )
-        marked = cursor.fetchone() is not None
-    if marked:
-        transaction.on_commit(lambda: _send_computation(quiz_id, delay))
-    return marked
+        return cursor.fetchone() is not None
 
 
-def _send_computation(quiz_id, delay):
+def refresh_now(quiz_id):
+    """A trainer's refresh: mark the quiz and send its computation after the commit."""
+    request_refresh(quiz_id)
+    transaction.on_commit(lambda: send_computation(quiz_id))
+
+
+def send_due_computations(now=None):
+    """Beat's sweep: send one computation for each quiz marked at least
+    QUIZ_STATISTICS_DELAY ago. Returns how many were sent. A quiz whose message is lost
+    or refused stays marked: the next sweep sends it again."""
+    due = (now or timezone.now()) - settings.QUIZ_STATISTICS_DELAY
+    quiz_ids = list(StoredStatistics.objects.filter(requested_at__lte=due).values_list("quiz_id", flat=True))
+    return sum(1 for quiz_id in quiz_ids if send_computation(quiz_id))
+
+
+def send_computation(quiz_id):
     from quizzes.tasks import compute_item_statistics
 
-    if not queueing.send_task(compute_item_statistics, quiz_id, countdown=delay.total_seconds()):
-        # The grading itself is saved; the next one (or the trainer's button) asks again.
-        StoredStatistics.objects.filter(quiz_id=quiz_id).update(requested_at=None)
+    return queueing.send_task(compute_item_statistics, quiz_id)
 
 
 # --- The stored report, to JSON and back ----------------------------------------------------

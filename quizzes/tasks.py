@@ -1,4 +1,4 @@
-"""Quiz tasks, on the `grading` queue but the item statistics, on `reports`
+"""Quiz tasks, on the `grading` queue but the item statistics' two, on `reports`
 (config.settings: CELERY_TASK_ROUTES)."""
 
 from celery import shared_task
@@ -43,3 +43,12 @@ def compute_item_statistics(quiz_id):
     from quizzes import statistics
 
     return statistics.compute_statistics(quiz_id) is not None
+
+
+@shared_task(name="quizzes.tasks.send_due_item_statistics", autoretry_for=TRANSIENT_DATABASE_ERRORS, max_retries=3)
+def send_due_item_statistics():
+    """Beat runs this every 30 s: the quizzes graded since their last computation, and
+    waiting QUIZ_STATISTICS_DELAY, are computed once each (quizzes.statistics)."""
+    from quizzes import statistics
+
+    return statistics.send_due_computations()

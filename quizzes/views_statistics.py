@@ -2,8 +2,6 @@
 quizzes.wagtail_hooks). Read by whoever may edit the quiz page; anyone else is told the
 page does not exist."""
 
-from datetime import timedelta
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -28,12 +26,10 @@ def quiz_statistics(request, quiz_id):
     if not can_read_statistics(request.user, quiz):
         raise Http404
     if request.method == "POST":
-        if statistics.request_refresh(quiz.pk, delay=timedelta(0)):
-            messages.success(
-                request, _("Calcul demandé : rechargez la page dans un moment pour voir les statistiques à jour.")
-            )
-        else:
-            messages.info(request, _("Un calcul est déjà en attente : rechargez la page dans un moment."))
+        statistics.refresh_now(quiz.pk)
+        messages.success(
+            request, _("Calcul demandé : rechargez la page dans un moment pour voir les statistiques à jour.")
+        )
         return redirect("quiz_statistics", quiz_id=quiz.pk)
     report = statistics.statistics_report(quiz)
     return TemplateResponse(request, "quizzes/admin/statistics.html", {

@@ -8,11 +8,11 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from django.conf import settings as project_settings
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from config import queueing
 from courses.models import ModulePage
@@ -194,7 +194,7 @@ def test_a_quiz_deleted_before_its_computation_is_left_alone(db):
 # --- Refreshing, coalesced ------------------------------------------------------------------
 
 
-def test_a_burst_of_gradings_queues_one_computation_after_the_delay(db, sent_tasks, django_capture_on_commit_callbacks, settings):
+def test_a_burst_of_gradings_is_computed_once_by_the_first_sweep_after_the_delay(db, sent_tasks, django_capture_on_commit_callbacks, settings):
     settings.QUIZ_STATISTICS_DELAY = timedelta(seconds=30)
     quiz = quiz_of(["true_false", "single_choice"])
 
@@ -203,51 +203,61 @@ def test_a_burst_of_gradings_queues_one_computation_after_the_delay(db, sent_tas
         for _ in range(5):
             graded_attempt(quiz, ["vrai", None])
 
-    # then one computation is queued, 30 s later, and the quiz is marked as waiting for it
-    assert computations(sent_tasks) == [((quiz.pk,), {"countdown": 30.0})]
-    assert QuizStatistics.objects.get(quiz=quiz).requested_at is not None
+    # then the quiz is marked, nothing is sent while it grades, nor by a sweep before the delay
+    marked_at = QuizStatistics.objects.get(quiz=quiz).requested_at
+    assert marked_at is not None and computations(sent_tasks) == []
+    assert statistics.send_due_computations(now=marked_at + timedelta(seconds=29)) == 0
+    # and the first sweep after it sends one computation, with no ETA
+    assert statistics.send_due_computations(now=marked_at + timedelta(seconds=30)) == 1
+    assert computations(sent_tasks) == [((quiz.pk,), {})]
 
 
-def test_a_grading_after_the_computation_started_queues_the_next_one(db, sent_tasks, django_capture_on_commit_callbacks):
+def test_a_grading_after_the_computation_started_marks_the_quiz_again(db, sent_tasks, django_capture_on_commit_callbacks, settings):
+    settings.QUIZ_STATISTICS_DELAY = timedelta(0)
     quiz = quiz_of(["true_false", "single_choice"])
     with django_capture_on_commit_callbacks(execute=True):
         graded_attempt(quiz, ["vrai", None])
 
-    # given the queued computation has run
+    # given the computation has run
+    assert statistics.send_due_computations() == 1
     tasks.compute_item_statistics(quiz.pk)
     assert QuizStatistics.objects.get(quiz=quiz).attempts == 1
+    assert statistics.send_due_computations() == 0  # nothing new to count
 
     # when one more attempt is graded
     with django_capture_on_commit_callbacks(execute=True):
         graded_attempt(quiz, ["faux", None])
 
-    # then a second computation is queued, which counts it
-    assert len(computations(sent_tasks)) == 2
+    # then the next sweep sends a second computation, which counts it
+    assert statistics.send_due_computations() == 1 and len(computations(sent_tasks)) == 2
     tasks.compute_item_statistics(quiz.pk)
     assert QuizStatistics.objects.get(quiz=quiz).attempts == 2
 
 
-def test_a_marker_whose_message_was_lost_is_sent_again(db, sent_tasks, django_capture_on_commit_callbacks, settings):
+def test_a_computation_the_broker_refused_is_sent_again_by_the_next_sweep(db, monkeypatch, sent_tasks, django_capture_on_commit_callbacks, settings):
+    settings.QUIZ_STATISTICS_DELAY = timedelta(0)
     quiz = quiz_of(["true_false", "single_choice"])
-    lost = timezone.now() - settings.QUIZ_STATISTICS_DELAY - timedelta(seconds=statistics.MARKER_LOST_AFTER + 1)
-    QuizStatistics.objects.create(quiz=quiz, requested_at=lost)
-
     with django_capture_on_commit_callbacks(execute=True):
         graded_attempt(quiz, ["vrai", None])
 
-    assert len(computations(sent_tasks)) == 1
+    # when the broker refuses the sweep's message
+    refusing = monkeypatch.context()
+    with refusing as patch:
+        patch.setattr(queueing, "send_task", lambda task, *args, **options: False)
+        assert statistics.send_due_computations() == 0
+
+    # then the quiz stays marked, and the next sweep sends it
+    assert QuizStatistics.objects.get(quiz=quiz).requested_at is not None
+    assert statistics.send_due_computations() == 1 and len(computations(sent_tasks)) == 1
 
 
-def test_a_computation_the_broker_refused_leaves_no_marker_behind(db, monkeypatch, django_capture_on_commit_callbacks):
-    quiz = quiz_of(["true_false", "single_choice"])
-    monkeypatch.setattr(queueing, "send_task", lambda task, *args, **options: False)
+def test_beat_sweeps_the_marked_quizzes_every_30_seconds_on_the_reports_queue():
+    from config.celery import app
 
-    with django_capture_on_commit_callbacks(execute=True):
-        graded_attempt(quiz, ["vrai", None])
-
-    # then the attempt is graded and the next grading will ask again
-    assert quiz.attempts.get().status == "graded"
-    assert QuizStatistics.objects.get(quiz=quiz).requested_at is None
+    entry = next(entry for entry in project_settings.CELERY_BEAT_SCHEDULE.values()
+                 if entry["task"] == "quizzes.tasks.send_due_item_statistics")
+    assert entry["schedule"] == 30.0
+    assert app.amqp.router.route({}, "quizzes.tasks.send_due_item_statistics")["queue"].name == "reports"
 
 
 def test_the_statistics_task_goes_to_the_reports_queue():
@@ -303,7 +313,7 @@ def test_a_trainer_asks_a_refresh_which_is_queued_at_once(db, trainer_client, se
         response = trainer_client.post(report_url(quiz))
 
     assert response.status_code == 302 and response.url == report_url(quiz)
-    assert computations(sent_tasks) == [((quiz.pk,), {"countdown": 0.0})]
+    assert computations(sent_tasks) == [((quiz.pk,), {})]
     assert "Un calcul est en attente" in trainer_client.get(report_url(quiz)).content.decode()
 
 
@@ -406,14 +416,9 @@ def test_an_administrator_reads_the_report(computed_quiz, client):
 # --- Through a real worker --------------------------------------------------------------------
 
 
-@pytest.fixture
-def short_statistics_delay(monkeypatch):
-    """The worker process (started after this) queues computations 5 s after a grading."""
-    monkeypatch.setenv("QUIZ_STATISTICS_DELAY_SECONDS", "5")
-
-
 @pytest.mark.worker
-def test_a_burst_graded_by_the_worker_is_counted_by_one_stored_report(short_statistics_delay, celery_worker_process):
+def test_a_burst_graded_by_the_worker_is_counted_by_one_stored_report(celery_worker_process, settings):
+    settings.QUIZ_STATISTICS_DELAY = timedelta(0)
     quiz = quiz_of(["single_choice", "true_false", "multiple_choice"])
     learners = [make_user() for _ in range(8)]
 
@@ -422,14 +427,16 @@ def test_a_burst_graded_by_the_worker_is_counted_by_one_stored_report(short_stat
         progress.enroll(user=learner, course=quiz.get_parent().get_parent().specific)
         attempt = services.start_attempt(user=learner, quiz=quiz)
         services.submit_attempt(user=learner, attempt_id=attempt.pk, raw=right_answers(attempt))
+    wait_for(lambda: quiz.attempts.filter(status="graded").count() == 8, timeout=120, message="the eight gradings")
 
-    # then one report counts them all, from one computation
+    # and beat's sweep comes by, then one report counts them all, from one computation
+    assert statistics.send_due_computations() == 1
+
     def stored():
         return QuizStatistics.objects.filter(quiz=quiz, computed_at__isnull=False).first()
 
     wait_for(lambda: stored() is not None, timeout=120, message="the stored statistics")
     assert stored().attempts == 8 and stored().requested_at is None
-    assert quiz.attempts.filter(status="graded").count() == 8
     log = celery_worker_process.output()
     assert len(re.findall(rf"{COMPUTE}\[[^\]]+\] succeeded", log)) == 1, log
 

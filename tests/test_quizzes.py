@@ -17,7 +17,6 @@ from quizzes import services
 from quizzes.models import Answer, Attempt, QuizPage
 from quizzes.selectors import attempt_report, load_questions
 from tests.factories import (
-    QUESTION_KINDS,
     as_form,
     enrolled_client,
     make_course_with,

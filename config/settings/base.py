@@ -293,6 +293,7 @@ CELERY_TASK_ROUTES = {
     # recounts, exports: long, nobody waits on a page
     "learners.tasks.recount_course_progress": {"queue": "reports"},
     "quizzes.tasks.compute_item_statistics": {"queue": "reports"},  # a name beats the pattern above
+    "quizzes.tasks.send_due_item_statistics": {"queue": "reports"},
     "learners.tasks.build_export": {"queue": "reports"},
     "learners.tasks.delete_expired_exports": {"queue": "reports"},
     # mail
@@ -314,6 +315,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "quizzes.tasks.requeue_stuck_attempts",
         "schedule": float(env_int("QUIZ_SWEEP_SECONDS", 30)),
     },
+    # Quizzes graded since their statistics were computed: one computation each.
+    "send-due-item-statistics": {"task": "quizzes.tasks.send_due_item_statistics", "schedule": 30.0},
     # Crisis-room runs whose clock ran out end; lost scorings are queued again.
     "sweep-scenario-runs": {"task": "courses.tasks.sweep_scenario_runs", "schedule": 30.0},
     # Every morning at 8:00 in CELERY_TIMEZONE (Europe/Paris). Running it twice the same
