@@ -421,16 +421,6 @@ def grading_latency(result, sizes, base, data, worker):
         p99=percentile(gradings, 0.99), ceiling_p99=percentile(noops, 0.99))
 
 
-def observed(condition, worker, what):
-    """Wait until `condition()` holds, asked every POLL (as the grading rows observe)."""
-    deadline = time.perf_counter() + 30
-    while not condition():
-        if time.perf_counter() > deadline:
-            processes.ensure_alive(worker, "the Celery worker")
-            raise BenchError(f"{what} did not happen within 30 s")
-        time.sleep(POLL)
-
-
 def grading_service_latency(result, sizes, data, worker):
     """Issue #9's grading target, without the web: from `submit_attempt` (the service, its
     transaction committed, the grading queued) until the attempt row reads graded, against
@@ -451,11 +441,13 @@ def grading_service_latency(result, sizes, data, worker):
         raw = right_answers(attempt)
         start = time.perf_counter()
         write_one_row.delay(f"{prefix}{index}")
-        observed(lambda: WorkerHeartbeat.objects.filter(hostname=f"{prefix}{index}").exists(), worker, "a one-row task")
+        processes.wait_until(lambda: WorkerHeartbeat.objects.filter(hostname=f"{prefix}{index}").exists(),
+                             "a one-row task", 30, worker, interval=POLL)
         row_time = time.perf_counter() - start
         start = time.perf_counter()
         services.submit_attempt(user=person, attempt_id=attempt.pk, raw=raw)
-        observed(lambda: Attempt.objects.filter(pk=attempt.pk, status__in=SETTLED).exists(), worker, "a grading")
+        processes.wait_until(lambda: Attempt.objects.filter(pk=attempt.pk, status__in=SETTLED).exists(),
+                             "a grading", 30, worker, interval=POLL)
         if index >= warm:
             rows.append(row_time)
             gradings.append(time.perf_counter() - start)
