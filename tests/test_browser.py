@@ -54,6 +54,7 @@ def test_a_visitor_reaches_a_crisis_lesson_and_moves_to_the_next(browser_page, d
 
     # a crisis lesson asks the visitor to log in, then to enrol
     page.get_by_role("main").get_by_role("link", name=first_lesson.title).first.click()
+    page.wait_for_url(f"**{first_lesson.url}")
     assert page.get_by_text("Créez un compte ou connectez-vous").is_visible()
     page.get_by_role("main").get_by_role("link", name="Se connecter").click()
     page.get_by_label("Adresse e-mail").fill("visiteur@example.org")
