@@ -62,7 +62,7 @@ def parse_course(raw):
 
 
 class ReviewForm(forms.Form):
-    score = forms.CharField(label=_("Note"), max_length=20)
+    score = forms.CharField(label=_("Note"), max_length=20, error_messages={"required": _("Donnez une note.")})
     comment = forms.CharField(
         label=_("Commentaire pour l'apprenant·e"), required=False, max_length=reviews.MAX_COMMENT_CHARACTERS,
         widget=forms.Textarea(attrs={"rows": 6}),
