@@ -328,8 +328,9 @@ def _grade(attempt_id):
 
 
 def _wait_for_review(attempt, answers, questions):
-    """Store the grades of `answers` known so far and leave `attempt` (still
-    `submitted`) waiting for the review of its essays. True if it changed here."""
+    """Store the grades of `answers` known so far (none yet for the answered essays) and
+    set `attempt`, if still `submitted`, to wait for the review of its essays. True if
+    it changed here."""
     with transaction.atomic():
         if not Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.SUBMITTED).update(
             status=Attempt.Status.NEEDS_REVIEW, grade_count=F("grade_count") + 1,
@@ -341,14 +342,18 @@ def _wait_for_review(attempt, answers, questions):
     return True
 
 
+def certainty_of(answer, question):
+    """The certainty `answer` is marked at under certainty-based marking: the learner's,
+    or grading.NOT_ASKED for a question that asks none (an essay)."""
+    return answer.certainty if question.asks_certainty else grading.NOT_ASKED
+
+
 def cbm_score_of(attempt, answer, question):
     """What `answer` (graded) earns under certainty-based marking; None on a quiz without
-    it, or while the answer waits for its review. A question that asks no certainty (an
-    essay) earns its share of the points at the best certainty (grading.NOT_ASKED)."""
+    it, or while the answer waits for its review."""
     if not attempt.quiz.certainty_based_marking or answer.score is None:
         return None
-    certainty = answer.certainty if question.asks_certainty else grading.NOT_ASKED
-    return grading.cbm_score(grading.Grade(answer.score, answer.max_score), certainty)
+    return grading.cbm_score(grading.Grade(answer.score, answer.max_score), certainty_of(answer, question))
 
 
 def attempt_result_of(attempt, answers, questions):
@@ -358,10 +363,7 @@ def attempt_result_of(attempt, answers, questions):
         answer.cbm_score = cbm_score_of(attempt, answer, questions[answer.question_id])
     certainties = None
     if attempt.quiz.certainty_based_marking:
-        certainties = [
-            answer.certainty if questions[answer.question_id].asks_certainty else grading.NOT_ASKED
-            for answer in answers
-        ]
+        certainties = [certainty_of(answer, questions[answer.question_id]) for answer in answers]
     return grading.attempt_result(
         [grading.Grade(answer.score, answer.max_score) for answer in answers],
         pass_mark=attempt.quiz.pass_mark, certainties=certainties,

@@ -250,6 +250,27 @@ def test_a_passed_reviewed_attempt_completes_the_step_through_the_progress_door(
     assert Certificate.objects.filter(user=learner, course=course).exists()
 
 
+def test_item_statistics_count_an_essay_once_reviewed_and_ignore_attempts_awaiting_review(essay_quiz, sent_tasks):
+    from quizzes import statistics
+
+    quiz, learner, course = essay_quiz
+    reviewed = submitted(quiz, learner)
+    services.grade_submitted_attempt(reviewed.pk)
+    reviews.review_answer(reviewer=trainer(), answer_id=essay_answer_of(reviewed).pk, score=Decimal(1))
+    reviews.finalise_reviewed_attempt(reviewed.pk)
+    other = make_user()
+    progress.enroll(user=other, course=course)
+    waiting = submitted(quiz, other)
+    services.grade_submitted_attempt(waiting.pk)
+
+    stored = statistics.compute_statistics(quiz.pk)
+
+    assert stored.attempts == 1  # the attempt awaiting review is not counted yet
+    essay_id = EssayQuestion.objects.get().pk
+    item = next(row for row in stored.report["questions"] if row["question"] == essay_id)
+    assert Decimal(str(item["facility_index"])) == 50  # 1 of 2 points
+
+
 def test_the_finalisation_waits_while_an_essay_is_still_to_review(essay_quiz):
     quiz, learner, _course = essay_quiz
     attempt = submitted(quiz, learner)
@@ -441,8 +462,13 @@ def test_the_review_screen_shows_prompt_rubric_limit_and_the_escaped_text(essay_
     services.grade_submitted_attempt(attempt.pk)
     answer = essay_answer_of(attempt)
 
-    page = trainer_client.get(f"{QUEUE}{answer.pk}/").content.decode()
+    trainer_client.get(f"{QUEUE}{answer.pk}/")
+    with CaptureQueriesContext(connection) as queries:
+        page = trainer_client.get(f"{QUEUE}{answer.pk}/").content.decode()
 
+    # the admin's own (session, permissions, profile, locale, page and collection
+    # permissions, explorer root), the answer, its question's stamp, the menu's count
+    assert len(queries) <= 11, "\n".join(query["sql"][:150] for query in queries.captured_queries)
     assert escape(answer.question.prompt) in page and "Source citée : 2 points." in page
     assert "<dd>150</dd>" in page
     assert "&lt;b&gt;Gras&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;<br>Ligne deux" in page
