@@ -65,11 +65,20 @@ class AlreadyReviewed(ReviewRefused):
         ) % {"name": reviewer_name})
 
 
-class ScoreOutOfRange(ReviewRefused):
+class InvalidScore(ReviewRefused):
+    """Raised with what is wrong with the score (checked_score)."""
+
     kind = Kind.INVALID
 
-    def __init__(self, max_score):
-        super().__init__(_("La note doit être comprise entre 0 et %(max)s.") % {"max": max_score})
+
+def checked_score(score, max_score):
+    """`score` (a Decimal) if a reviewer may give it to an answer worth `max_score`: from 0
+    to it, to the hundredth at most; InvalidScore saying why otherwise."""
+    if score is None or not Decimal(0) <= score <= max_score:
+        raise InvalidScore(_("La note doit être comprise entre 0 et %(max)s.") % {"max": format_decimal(max_score)})
+    if score != score.quantize(Decimal("0.01")):
+        raise InvalidScore(_("Donnez la note au centième près au plus (par exemple 1,25)."))
+    return score
 
 
 def can_review(user):
@@ -130,8 +139,7 @@ def review_answer(*, reviewer, answer_id, score, comment=""):
     if not can_review(reviewer):
         raise NotAReviewer()
     answer = answer_to_review(answer_id).answer
-    if score is None or not Decimal(0) <= score <= answer.max_score or score != score.quantize(Decimal("0.01")):
-        raise ScoreOutOfRange(format_decimal(answer.max_score))
+    score = checked_score(score, answer.max_score)
     comment = plain_text(comment or "")[:MAX_COMMENT_CHARACTERS]
     with transaction.atomic():
         Attempt.objects.select_for_update().filter(pk=answer.attempt_id).first()

@@ -3,8 +3,6 @@ menu): essay answers awaiting review, oldest submission first, by course; the re
 screen scores and comments one (quizzes.reviews). Only reviewers (quizzes.reviews.
 can_review) see them; anyone else is refused."""
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -76,14 +74,10 @@ class ReviewForm(forms.Form):
         self.fields["score"].widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
 
     def clean_score(self):
-        score = parse_number(self.cleaned_data["score"])
-        if not Decimal(0) <= score <= self.max_score:
-            raise forms.ValidationError(
-                gettext("La note doit être comprise entre 0 et %(max)s.") % {"max": format_decimal(self.max_score)}
-            )
-        if score != score.quantize(Decimal("0.01")):
-            raise forms.ValidationError(gettext("Donnez la note au centième près au plus (par exemple 1,25)."))
-        return score
+        try:
+            return reviews.checked_score(parse_number(self.cleaned_data["score"]), self.max_score)
+        except reviews.InvalidScore as refusal:
+            raise forms.ValidationError(refusal.message) from None
 
 
 class ReviewAnswerView(ReviewerOnlyMixin, WagtailAdminTemplateMixin, View):

@@ -302,7 +302,7 @@ def test_a_review_score_outside_the_points_is_refused(essay_quiz, score):
     attempt = submitted(quiz, learner)
     services.grade_submitted_attempt(attempt.pk)
 
-    with pytest.raises(reviews.ScoreOutOfRange):
+    with pytest.raises(reviews.InvalidScore):
         reviews.review_answer(reviewer=trainer(), answer_id=essay_answer_of(attempt).pk, score=score)
     assert essay_answer_of(attempt).reviewed_at is None
 
@@ -322,11 +322,9 @@ def test_only_reviewers_may_review_and_only_answered_essays(essay_quiz):
 
 
 def test_the_sweep_queues_again_a_reviewed_attempt_whose_finalisation_was_lost(essay_quiz, sent_tasks, settings):
-    from datetime import timedelta
-
     settings.QUIZ_REGRADE_AFTER = timedelta(seconds=0)
     quiz, learner, _course = essay_quiz
-    waiting, reviewed = submitted(quiz, learner), None
+    waiting = submitted(quiz, learner)
     services.grade_submitted_attempt(waiting.pk)
     assert reviews.requeue_reviewed_attempts() == 0  # still to review: nothing to finalise
     reviews.review_answer(reviewer=trainer(), answer_id=essay_answer_of(waiting).pk, score=Decimal(2))
