@@ -615,6 +615,25 @@ def test_the_dashboard_shows_the_notice_until_the_learner_marks_it_seen(essay_qu
     notices.mark_seen(user=learner, notice_id=notice.pk)  # again: a no-op
 
 
+def test_a_learner_s_essay_and_its_review_are_in_their_data_and_blanked_when_they_leave(essay_quiz, sent_tasks):
+    from learners import data_rights
+
+    quiz, learner, _course = essay_quiz
+    attempt = submitted(quiz, learner, essay_text="Mon texte personnel.")
+    services.grade_submitted_attempt(attempt.pk)
+    reviews.review_answer(reviewer=trainer(), answer_id=essay_answer_of(attempt).pk, score=Decimal(1),
+                          comment="Votre exemple personnel est bien choisi.")
+
+    exported = data_rights.personal_data(learner)["quiz_attempts"][0]["answers"]
+    assert {"answer": "Mon texte personnel.", "review_comment": "Votre exemple personnel est bien choisi."}.items() <= \
+        next(answer for answer in exported if answer["answer"] == "Mon texte personnel.").items()
+
+    data_rights.delete_account(user=learner)
+
+    answer = essay_answer_of(attempt)
+    assert (answer.payload, answer.review_comment, answer.score) == ("", "", 1)
+
+
 # --- On a real worker ----------------------------------------------------------------------------
 
 
