@@ -679,3 +679,54 @@ def test_a_real_worker_grades_waits_for_review_then_finalises_completing_the_cou
     wait_for(lambda: any(folder.iterdir()), timeout=20, message="the mail to be written")
     mails = "".join(path.read_text() for path in folder.iterdir())
     assert mails.count("\nSubject: ") == 1 and learner.email in mails
+
+
+# --- In a browser ---------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_learner_writes_an_essay_with_a_live_word_count_on_accessible_pages(browser_page, sent_tasks):
+    from tests.accessibility import Audit
+    from tests.test_browser import log_in
+
+    page = browser_page
+    course = make_course_with(modules=1, lessons_per_module=0)
+    quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=1, kinds=["essay"], title="Quiz rédigé")
+    EssayQuestion.objects.update(word_limit=5)
+    learner = make_user(email="ines@example.org")
+    progress.enroll(user=learner, course=course)
+    attempt = services.start_attempt(user=learner, quiz=quiz)
+    essay_id = attempt.question_order[0]
+    audit = Audit(page)
+    log_in(page, "ines@example.org")
+
+    # the count follows the text, and says when it is too long
+    audit(f"/quiz/tentatives/{attempt.pk}/")
+    field = page.get_by_label("Votre réponse rédigée")
+    field.fill("un deux trois")
+    counter = page.locator(f"#words-{essay_id}")
+    assert counter.inner_text().startswith("3 mots sur 5")
+    field.fill("un deux trois quatre cinq six sept")
+    assert "7 mots sur 5" in counter.inner_text() and "Trop long" in counter.inner_text()
+    assert f"words-{essay_id}" in field.get_attribute("aria-describedby")
+
+    # sent too long: refused with the count, the text kept
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    assert "Votre texte compte 7 mots : 5 mots au plus" in page.content()
+    assert field.input_value() == "un deux trois quatre cinq six sept"
+
+    # sent within the limit, graded: the result says it awaits review
+    field.fill("Je vérifie la source.")
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    page.wait_for_url(f"**/tentatives/{attempt.pk}/resultat/")
+    services.grade_submitted_attempt(attempt.pk)
+    audit(f"/quiz/tentatives/{attempt.pk}/resultat/")
+    assert page.get_by_role("heading", name="En attente de relecture").is_visible()
+
+    # reviewed and finalised: the dashboard's notice
+    reviews.review_answer(reviewer=trainer(), answer_id=essay_answer_of(attempt).pk, score=Decimal(2))
+    reviews.finalise_reviewed_attempt(attempt.pk)
+    audit("/comptes/mon-espace/")
+    assert "Votre quiz « Quiz rédigé » a été corrigé : 100 %" in page.content()
+    assert audit.problems == {}
