@@ -7,7 +7,8 @@ person: their enrolments, step progress, quiz attempts, certificates, membership
 assignments move to a new "deleted account" row of their own (no name, an address that
 cannot receive mail, no usable password, inactive), then the person's own row is deleted.
 Nothing links the new row to the old one: not its id, not the audit log (which records
-the deletion under the old id). Free-text answers, exercise answers and autosaved drafts are blanked;
+the deletion under the old id). Free-text answers (short answers, essays and their reviewers'
+comments), exercise answers and autosaved drafts are blanked;
 certificates stay verifiable as issued to a deleted account, without the name."""
 
 import json
@@ -35,7 +36,7 @@ from learners.models import (
     User,
 )
 from learners.models.accounts import DELETED_ACCOUNT_DOMAIN
-from quizzes.models import Answer, Attempt, ShortAnswerQuestion
+from quizzes.models import Answer, Attempt, EssayQuestion, ShortAnswerQuestion
 
 EXPORT_FORMAT = "passerelle-mes-donnees/1"
 # The audit log's label for a deleted account (in the platform's language, like every
@@ -126,13 +127,15 @@ def quiz_attempts(user):
         )
     }
     for row in Answer.objects.filter(attempt__user=user).order_by("attempt_id", "pk").values(
-        "attempt_id", "question__prompt", "payload", "score", "max_score", "feedback", "certainty", "cbm_score"
+        "attempt_id", "question__prompt", "payload", "score", "max_score", "feedback", "certainty", "cbm_score",
+        "review_comment",
     ):
         attempts[row["attempt_id"]]["answers"].append({
             "question": row["question__prompt"], "answer": row["payload"], "score": row["score"],
             "max_score": row["max_score"], "feedback": row["feedback"],
             # certainty-based marking: how sure the person said they were, what that earned
             "certainty": row["certainty"], "certainty_score": row["cbm_score"],
+            "review_comment": row["review_comment"],  # an essay's: what its reviewer wrote
         })
     return list(attempts.values())
 
@@ -252,10 +255,10 @@ def delete_account(*, user, request=None):
     placeholder = User.objects.create_user(
         email=f"{secrets.token_hex(12)}@{DELETED_ACCOUNT_DOMAIN}", password=None, is_active=False
     )
-    short_answer_type = ContentType.objects.get_for_model(ShortAnswerQuestion, for_concrete_model=True)
+    text_types = ContentType.objects.get_for_models(ShortAnswerQuestion, EssayQuestion, for_concrete_models=True)
     texts_blanked = Answer.objects.filter(
-        attempt__user=user, question__polymorphic_ctype=short_answer_type, payload__isnull=False
-    ).update(payload="")
+        attempt__user=user, question__polymorphic_ctype__in=list(text_types.values()), payload__isnull=False
+    ).update(payload="", review_comment="")
     kept = Deletion(
         enrolments=Enrollment.objects.filter(user=user).update(user=placeholder),
         step_progress=StepProgress.objects.filter(user=user).update(user=placeholder, exercises={}),

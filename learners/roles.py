@@ -1,12 +1,13 @@
 """The groups that give people their role in the Wagtail admin.
 
-Trainers ("Formateurs") reach the admin and edit the whole course tree; learners and
-managers have no admin access at all."""
+Trainers ("Formateurs") reach the admin, edit the whole course tree and review essays;
+learners and managers have no admin access at all."""
 
 from django.contrib.auth.models import Group, Permission
 
 TRAINERS_GROUP = "Formateurs"
 PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+REVIEW_PERMISSIONS = [("quizzes", "review_answer")]  # the essays' review queue (quizzes.reviews)
 MEDIA_PERMISSIONS = [
     ("wagtailimages", "add_image"),
     ("wagtailimages", "change_image"),
@@ -33,7 +34,7 @@ def ensure_role_groups(**kwargs):
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
     trainers, _created = Group.objects.get_or_create(name=TRAINERS_GROUP)
-    for app_label, codename in [("wagtailadmin", "access_admin"), *question_permissions()]:
+    for app_label, codename in [("wagtailadmin", "access_admin"), *question_permissions(), *REVIEW_PERMISSIONS]:
         if model_permission := permission(app_label, codename):
             trainers.permissions.add(model_permission)
     root = Page.get_first_root_node()

@@ -11,6 +11,7 @@ urlpatterns = [
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("profil/", views.profile, name="profile"),
     path("mon-espace/", views.dashboard, name="dashboard"),
+    path("mon-espace/avis/<id:notice_id>/vu/", views.notice_seen, name="notice_seen"),
     path("formations/<id:course_id>/inscription/", views.enroll, name="enroll"),
     path("etapes/<id:page_id>/terminer/", views.complete_step, name="complete_step"),
     path("etapes/<id:page_id>/temps/", views.record_time, name="record_time"),

@@ -14,7 +14,7 @@ from courses.models import CoursePage
 from courses.serving import page_from_rows
 from home.middleware import answers_json
 from home.redirects import requested_next
-from learners import certificates, exercises, progress, two_factor
+from learners import certificates, exercises, notices, progress, two_factor
 from learners.forms import ProfileForm, SignupForm
 from learners.models import Certificate
 from learners.selectors import dashboard_rows, learner_dashboard
@@ -117,10 +117,20 @@ def record_time(request, page_id):
 def dashboard(request):
     user, today = request.user, timezone.localdate()
     rows = dashboard_rows(user)
+    unseen = notices.unseen_notices(user)
+    shown = [(notice.pk, notice.kind, notice.subject, notice.percent, notice.url) for notice in unseen]
     return page_from_rows(
-        request, "dashboard", (rows, user.first_name, user.email, today.isoformat()), "learners/dashboard.html",
-        lambda: {"dashboard": learner_dashboard(user, rows, today=today)},
+        request, "dashboard", (rows, shown, user.first_name, user.email, today.isoformat()), "learners/dashboard.html",
+        lambda: {"dashboard": learner_dashboard(user, rows, today=today), "notices": unseen},
     )
+
+
+@login_required
+@require_POST
+def notice_seen(request, notice_id):
+    """« J'ai vu » on a notice of the dashboard: it is not shown again."""
+    notices.mark_seen(user=request.user, notice_id=notice_id)
+    return redirect("dashboard")
 
 
 # --- Certificates ---------------------------------------------------------------------

@@ -69,9 +69,11 @@ def duplicate_question(question):
 def right_answer_score(question):
     """What a right answer to `question` scores, by the type's own cleaning and grading
     of its example of a right response (nothing is written); None when the question
-    admits no right answer (a choice question none of whose choices is right)."""
+    admits no right answer (a choice question none of whose choices is right) or a
+    person scores it (an essay)."""
     try:
         answer = question.clean_response(question.example_response(right=True))
-        return Decimal(question.grade(answer).score)
+        grade = question.grade(answer)
+        return None if grade.needs_review else Decimal(grade.score)
     except (StopIteration, IndexError, ArithmeticError, ValidationError):
         return None

@@ -218,11 +218,18 @@ class QuestionPreviewView(TemplateView):
             "question": question,
             "type_label": model._meta.verbose_name,
             "item": item,
-            "right_answer": right_answer_sentence(score),
+            "right_answer": reviewed_sentence(question) if question.graded_by_a_person else right_answer_sentence(score),
             "correct_answer_text": question.correct_answer_text() if score is not None else "",
             "edit_url": type_url(model, "edit", question.pk) if can(self.request.user, "change", model) else None,
             "bank_url": reverse("question_bank:index"),
         }
+
+
+def reviewed_sentence(question):
+    return ngettext(
+        "Une personne lit et note chaque réponse, jusqu'à %(points)s point.",
+        "Une personne lit et note chaque réponse, jusqu'à %(points)s points.", question.points,
+    ) % {"points": question.points}
 
 
 def right_answer_sentence(score):

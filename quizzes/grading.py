@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 MAX_TEXT_ANSWER = 500  # characters: a short answer is a word or an expression
+MAX_ESSAY_CHARACTERS = 10_000  # an essay: about 1,500 words of French
 ZERO = Decimal("0")
 
 
@@ -19,9 +20,13 @@ ZERO = Decimal("0")
 class Grade:
     """The result of grading one answer."""
 
-    score: Decimal
+    score: Decimal | None  # None: a person must score it (an answered essay)
     max_score: Decimal
     feedback: list = field(default_factory=list)
+
+    @property
+    def needs_review(self):
+        return self.score is None
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,19 @@ def plain_answer(raw):
     shown, like any text ("test & learn" stays "test & learn")."""
     text = " ".join(str(raw).split())
     return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+
+
+def plain_text(raw):
+    """A learner's text of several lines (an essay): each line as plain_answer makes it,
+    runs of blank lines folded into one, none at the ends."""
+    lines = [plain_answer(line) for line in str(raw).splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+
+
+def count_words(text):
+    """The words of a text as a learner counts them: what white space separates
+    ("l'équipe" is one word, "réseau - social" three)."""
+    return len(str(text).split())
 
 
 def parse_number(raw):
@@ -154,6 +172,10 @@ class Certainty(models.IntegerChoices):
 CBM_RIGHT = {Certainty.LOW: Decimal(1), Certainty.MEDIUM: Decimal(2), Certainty.HIGH: Decimal(3)}
 CBM_WRONG = {Certainty.LOW: Decimal(0), Certainty.MEDIUM: Decimal(-2), Certainty.HIGH: Decimal(-6)}
 CBM_BEST = CBM_RIGHT[Certainty.HIGH]
+# The certainty of a question that asks none (an essay, scored by a person): it earns its
+# share of the points at the best certainty and risks no penalty, so that it weighs in
+# the percent as it would without certainty-based marking.
+NOT_ASKED = "not_asked"
 # The share right a well-calibrated learner has at each certainty (Moodle's optimal
 # windows, qbehaviour_deferredcbm): below 67 % say "low", 67 to 80 % "medium", above 80 % "high".
 CALIBRATION_WINDOWS = {
@@ -183,9 +205,12 @@ def fraction_of(score, max_score):
 
 def cbm_score(grade, certainty):
     """What `grade` (a question's own Grade) earns at `certainty`; an answer without a
-    certainty (unanswered) earns nothing."""
+    certainty (unanswered) earns nothing; one to a question asking none (NOT_ASKED), its
+    share of CBM_BEST times the points."""
     if certainty is None:
         return ZERO
+    if certainty == NOT_ASKED:
+        return (CBM_BEST * Decimal(grade.score)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     certainty = Certainty(certainty)
     fraction = fraction_of(grade.score, grade.max_score)
     if fraction > 0:

@@ -157,7 +157,7 @@ def with_html(asked):
 def correction_signature(correction):
     answer, question = correction.answer, correction.question
     return (question.pk, question.updated_at.isoformat(), correction.number, answer.payload, str(answer.score),
-            str(answer.max_score), answer.certainty, str(answer.cbm_score), answer.feedback)
+            str(answer.max_score), answer.certainty, str(answer.cbm_score), answer.feedback, answer.review_comment)
 
 
 def corrections_with_html(corrections):
@@ -179,7 +179,7 @@ def asked_questions(attempt, values=None, errors=None, stamps=None):
         options.sort(key=lambda option: order.get(option.pk, len(order)))
         asked.append(AskedQuestion(
             number, question, options, values.get(str(question.pk)), errors.get(question.pk, ""),
-            values.get(question.certainty_field_name), attempt.quiz.certainty_based_marking,
+            values.get(question.certainty_field_name), attempt.quiz.certainty_based_marking and question.asks_certainty,
         ))
     return asked
 
@@ -223,12 +223,19 @@ class AttemptReport:
     show_corrections: bool
     corrections_once_passed: bool  # corrections held back until the quiz is passed
     calibration: Calibration | None = None
+    awaiting_review: bool = False  # graded but for its essays, which a trainer must score
+
+    @property
+    def settled(self):
+        """Whether the grader is done with the attempt (the result page stops waiting)."""
+        return self.graded or self.awaiting_review
 
 
 def attempt_report(attempt):
     """The report of `attempt`: the one place that applies the quiz's corrections policy."""
     if attempt.status != Attempt.Status.GRADED:
-        return AttemptReport(graded=False, corrections=[], show_corrections=False, corrections_once_passed=False)
+        return AttemptReport(graded=False, corrections=[], show_corrections=False, corrections_once_passed=False,
+                             awaiting_review=attempt.status == Attempt.Status.NEEDS_REVIEW)
     policy, with_certainty = attempt.quiz.feedback_policy, attempt.quiz.certainty_based_marking
     corrections = attempt_corrections(attempt)
     show = policy == QuizPage.FeedbackPolicy.SCORE_AND_CORRECTIONS or (
@@ -241,6 +248,26 @@ def attempt_report(attempt):
         corrections_once_passed=policy == QuizPage.FeedbackPolicy.CORRECTIONS_WHEN_PASSED and not show,
         calibration=answers_calibration(c.answer for c in corrections) if with_certainty else None,
     )
+
+
+def answers_awaiting_review(course=None):
+    """The essay answers a person must still score, oldest submission first, with their
+    learner, quiz and question (one query); only those of `course`'s quizzes if given."""
+    answers = Answer.objects.filter(
+        score__isnull=True, payload__isnull=False, attempt__status=Attempt.Status.NEEDS_REVIEW
+    )
+    if course is not None:
+        answers = answers.filter(attempt__quiz__path__startswith=course.path)
+    return answers.select_related("attempt__user", "attempt__quiz", "question").order_by(
+        "attempt__submitted_at", "attempt_id", "pk"
+    )
+
+
+def review_courses():
+    """{id: course} of every course, by title, for the review queue's filter: 1 query."""
+    from courses.models import CoursePage
+
+    return {course.pk: course for course in CoursePage.objects.order_by("title", "pk")}
 
 
 def answers_calibration(answers):

@@ -33,8 +33,8 @@ from quizzes.selectors import load_questions
 logger = logging.getLogger(__name__)
 
 # Drafts are what the learner typed, kept as sent: bounded so that autosave cannot fill
-# the database (the largest real answer is a short text).
-MAX_DRAFT_VALUE = 2_000
+# the database (the largest real answer is an essay).
+MAX_DRAFT_VALUE = grading.MAX_ESSAY_CHARACTERS
 MAX_DRAFT_ITEMS = 50
 
 
@@ -179,10 +179,11 @@ def save_draft(*, user, attempt_id, form):
     with transaction.atomic():
         attempt = own_attempt(user=user, attempt_id=attempt_id, for_update=True)
         ensure_accepting_responses(attempt, timezone.now())
-        raw = raw_responses_in(load_questions(attempt.question_order), form, attempt.quiz.certainty_based_marking)
+        questions = load_questions(attempt.question_order)
+        raw = raw_responses_in(questions, form, attempt.quiz.certainty_based_marking)
         allowed = {str(pk) for pk in attempt.question_order}
         if attempt.quiz.certainty_based_marking:
-            allowed |= {f"c-{pk}" for pk in attempt.question_order}
+            allowed |= {q.certainty_field_name for q in questions if q.asks_certainty}
         drafts = dict(attempt.drafts)
         for key, value in raw.items():
             if key in allowed:
@@ -233,7 +234,7 @@ def submit_attempt(*, user, attempt_id, raw=None, form=None, attempt=None):
             responses[question.pk] = question.clean_response(raw.get(str(question.pk)))
         except ValidationError as error:
             messages += error.messages
-        if with_certainty:
+        if with_certainty and question.asks_certainty:
             try:
                 certainties[question.pk] = grading.parse_certainty(raw.get(question.certainty_field_name))
             except ValidationError as error:
@@ -280,6 +281,10 @@ def grade_submitted_attempt(attempt_id):
     statistics are then refreshed (coalesced, quizzes.statistics). Idempotent: an
     attempt already graded (or not submitted) is left as it is. Returns True if graded.
 
+    An attempt with an answered essay (a question graded by a person) gets every other
+    answer graded and waits `needs_review`, its score unknown, until its essays are
+    reviewed (quizzes.reviews finalises it then).
+
     The answers, questions and course outline are read and graded first; the writes
     (answers, attempt, progress) then take one short transaction, which changes the
     attempt only if it is still `submitted`: when two graders race, one grades, the
@@ -295,19 +300,15 @@ def _grade(attempt_id):
     attempt.quiz = page_object(attempt.quiz_id)  # as published, kept per content token
     answers = list(attempt.answers.all())
     questions = {q.pk: q for q in load_questions([a.question_id for a in answers])}
-    with_certainty = attempt.quiz.certainty_based_marking
     grades = []
     for answer in answers:
         grade = questions[answer.question_id].grade(answer.payload)
         answer.score, answer.max_score, answer.feedback = grade.score, grade.max_score, grade.feedback
-        answer.cbm_score = grading.cbm_score(grade, answer.certainty) if with_certainty else None
         grades.append(grade)
-    result = grading.attempt_result(
-        grades, pass_mark=attempt.quiz.pass_mark,
-        certainties=[answer.certainty for answer in answers] if with_certainty else None,
-    )
-    course = course_of(attempt.quiz) if result.passed else None
-    outline = course_outline(course) if course is not None else None
+    if any(grade.needs_review for grade in grades):
+        return _wait_for_review(attempt, answers, questions)
+    result = attempt_result_of(attempt, answers, questions)
+    outline = passed_outline(attempt, result)
     now = timezone.now()
     with transaction.atomic():
         if not Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.SUBMITTED).update(
@@ -322,19 +323,74 @@ def _grade(attempt_id):
             return False
         save_grades(answers)
         statistics.request_refresh(attempt.quiz_id)
-        if result.passed:
-            try:
-                progress.record_step_completed(
-                    user=attempt.user, page=attempt.quiz, score=result.percent, outline=outline
-                )
-            except progress.ProgressRefused as refusal:
-                logger.warning("Attempt %s passed but the step was not completed: %s", attempt.pk, refusal.message)
+        complete_passed_step(attempt, result, outline)
     return True
 
 
+def _wait_for_review(attempt, answers, questions):
+    """Store the grades of `answers` known so far (none yet for the answered essays) and
+    set `attempt`, if still `submitted`, to wait for the review of its essays. True if
+    it changed here."""
+    with transaction.atomic():
+        if not Attempt.objects.filter(pk=attempt.pk, status=Attempt.Status.SUBMITTED).update(
+            status=Attempt.Status.NEEDS_REVIEW, grade_count=F("grade_count") + 1,
+        ):
+            return False
+        for answer in answers:
+            answer.cbm_score = cbm_score_of(attempt, answer, questions[answer.question_id])
+        save_grades(answers)
+    return True
+
+
+def certainty_of(answer, question):
+    """The certainty `answer` is marked at under certainty-based marking: the learner's,
+    or grading.NOT_ASKED for a question that asks none (an essay)."""
+    return answer.certainty if question.asks_certainty else grading.NOT_ASKED
+
+
+def cbm_score_of(attempt, answer, question):
+    """What `answer` (graded) earns under certainty-based marking; None on a quiz without
+    it, or while the answer waits for its review."""
+    if not attempt.quiz.certainty_based_marking or answer.score is None:
+        return None
+    return grading.cbm_score(grading.Grade(answer.score, answer.max_score), certainty_of(answer, question))
+
+
+def attempt_result_of(attempt, answers, questions):
+    """The result of `attempt` from its `answers`, every one with its score (graded or
+    reviewed), their `questions` by id; each answer is given its cbm_score."""
+    for answer in answers:
+        answer.cbm_score = cbm_score_of(attempt, answer, questions[answer.question_id])
+    certainties = None
+    if attempt.quiz.certainty_based_marking:
+        certainties = [certainty_of(answer, questions[answer.question_id]) for answer in answers]
+    return grading.attempt_result(
+        [grading.Grade(answer.score, answer.max_score) for answer in answers],
+        pass_mark=attempt.quiz.pass_mark, certainties=certainties,
+    )
+
+
+def passed_outline(attempt, result):
+    """The outline of the course of `attempt`'s quiz when `result` passes (read before
+    the write that completes the step), else None."""
+    course = course_of(attempt.quiz) if result.passed else None
+    return course_outline(course) if course is not None else None
+
+
+def complete_passed_step(attempt, result, outline):
+    """Complete the quiz step of `attempt` through the progress door if `result` passes;
+    called inside the transaction that grades the attempt."""
+    if not result.passed:
+        return
+    try:
+        progress.record_step_completed(user=attempt.user, page=attempt.quiz, score=result.percent, outline=outline)
+    except progress.ProgressRefused as refusal:
+        logger.warning("Attempt %s passed but the step was not completed: %s", attempt.pk, refusal.message)
+
+
 def save_grades(answers):
-    """Write the score, maximum, feedback and certainty-based score of `answers` (of one
-    attempt) in one UPDATE.
+    """Write the score (null while awaiting review), maximum, feedback and certainty-based
+    score of `answers` (of one attempt) in one UPDATE.
 
     Written by hand: Django's bulk_update builds one CASE expression per field and row
     and spent about 5 ms on a 10-question attempt, a fifth of a whole grading."""
@@ -346,7 +402,7 @@ def save_grades(answers):
     params = {"score": [], "max_score": [], "feedback": [], "cbm_score": []}
     for answer in answers:
         for name, value, placeholder in (
-            ("score", str(answer.score), "CAST(%s AS NUMERIC)"),
+            ("score", None if answer.score is None else str(answer.score), "CAST(%s AS NUMERIC)"),
             ("max_score", str(answer.max_score), "CAST(%s AS NUMERIC)"),
             ("feedback", json.dumps(list(answer.feedback)), json_param),
             ("cbm_score", None if answer.cbm_score is None else str(answer.cbm_score), "CAST(%s AS NUMERIC)"),
@@ -405,7 +461,7 @@ def submit_expired(*, attempt_id):
                 responses[question.pk] = question.clean_response(attempt.drafts.get(str(question.pk)))
             except ValidationError:
                 responses[question.pk] = None
-            if attempt.quiz.certainty_based_marking:
+            if attempt.quiz.certainty_based_marking and question.asks_certainty:
                 try:
                     certainty = grading.parse_certainty(attempt.drafts.get(question.certainty_field_name))
                 except ValidationError:
@@ -422,13 +478,14 @@ def raw_responses_in(questions, form, with_certainty=False):
     another question, or a certainty on a quiz that asks none, is refused, not ignored:
     the form was forged."""
     known = set().union(*(q.form_field_names() for q in questions))
-    certainty_names = {q.certainty_field_name for q in questions} if with_certainty else set()
+    asking = [q for q in questions if q.asks_certainty] if with_certainty else []
+    certainty_names = {q.certainty_field_name for q in asking}
     for name in form:
         if name.startswith("q-") and name not in known:
             raise ForeignAnswer()
         if name.startswith("c-") and name not in certainty_names:
             raise ForeignCertainty()
     raw = {str(q.pk): q.raw_from_post(form) for q in questions}
-    for question in questions if with_certainty else ():
+    for question in asking:
         raw[question.certainty_field_name] = form.get(question.certainty_field_name)
     return raw

@@ -4,7 +4,7 @@
 from celery import shared_task
 
 from config.queueing import TRANSIENT_DATABASE_ERRORS, durable
-from quizzes import services
+from quizzes import reviews, services
 
 
 @shared_task(
@@ -14,6 +14,15 @@ from quizzes import services
 def grade_attempt(attempt_id):
     """Grade one submitted attempt. Safe to run twice: the second run does nothing."""
     return services.grade_submitted_attempt(attempt_id)
+
+
+@shared_task(
+    name="quizzes.tasks.finalise_reviewed_attempt",
+    **durable(),
+)
+def finalise_reviewed_attempt(attempt_id):
+    """Finalise an attempt whose essays are all reviewed. Safe to run twice: the second run does nothing."""
+    return reviews.finalise_reviewed_attempt(attempt_id)
 
 
 @shared_task(
@@ -30,7 +39,9 @@ def submit_expired_attempt(attempt_id):
 
 @shared_task(name="quizzes.tasks.requeue_stuck_attempts", autoretry_for=TRANSIENT_DATABASE_ERRORS, max_retries=3)
 def requeue_stuck_attempts():
-    """Beat runs this every QUIZ_SWEEP_SECONDS (30 s): nothing submitted stays ungraded, nothing timed stays open."""
+    """Beat runs this every QUIZ_SWEEP_SECONDS (30 s): nothing submitted stays ungraded, nothing timed stays open,
+    nothing reviewed stays unfinalised."""
+    reviews.requeue_reviewed_attempts()
     return services.requeue_stuck_attempts()
 
 

@@ -1,5 +1,6 @@
 """The question bank in the Wagtail admin: every question in one listing first (see
-quizzes.bank_views), then one snippet screen per question type, grouped under one menu.
+quizzes.bank_views), the essays' review queue (quizzes.views_reviews), then one snippet
+screen per question type, grouped under one menu.
 Each type edits its own options inline (choices, pairs, items)."""
 
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from quizzes.bank_views import QuestionBankViewSet, QuestionEditView
 from quizzes.models import Question
+from quizzes.views_reviews import ReviewsViewSet
 
 
 class QuestionTypeViewSet(SnippetViewSet):
@@ -25,4 +27,4 @@ class QuestionBank(SnippetViewSetGroup):
     menu_label = _("Banque de questions")
     menu_icon = "help"
     menu_order = 300
-    items = [QuestionBankViewSet(), *(QuestionTypeViewSet(model=model) for model in Question.types())]
+    items = [QuestionBankViewSet(), ReviewsViewSet(), *(QuestionTypeViewSet(model=model) for model in Question.types())]

@@ -69,7 +69,8 @@ def enrolled_client(client, user, course):
 
 
 # One question of each type, in plain data (quizzes.models.Question.fields_from): right
-# answers are the first option, True, "réseau", 42, each left to its right, items in order.
+# answers are the first option, True, "réseau", 42, each left to its right, items in order;
+# the essay has no right answer (a person scores it).
 EXAMPLE_QUESTIONS = {
     "single_choice": {"choices": [{"text": "Bonne", "correct": True}, {"text": "Mauvaise", "correct": False}]},
     "multiple_choice": {"choices": [{"text": "Bonne 1", "correct": True}, {"text": "Bonne 2", "correct": True},
@@ -85,6 +86,7 @@ EXAMPLE_QUESTIONS = {
         {"text": "Gagnez 500 € par jour depuis chez vous, cliquez ici !", "author": "@promo_facile",
          "category": "spam", "action": "delete"},
     ]},
+    "essay": {"word_limit": 150, "rubric": "Cite la source, la date et l'auteur."},
 }
 
 
@@ -101,10 +103,13 @@ def make_question(kind, number=0, **fields):
 
 
 QUESTION_KINDS = [model.kind for model in Question.types()]  # every type, in the bank's order
+# The types graded without a person (all but the essay): a quiz of them is graded at once.
+AUTOGRADED_KINDS = [model.kind for model in Question.types() if not model.graded_by_a_person]
 
 
-def make_quiz(module, questions=7, kinds=QUESTION_KINDS, **fields):
-    """A published quiz of `questions` questions cycling through `kinds` (every type)."""
+def make_quiz(module, questions=7, kinds=AUTOGRADED_KINDS, **fields):
+    """A published quiz of `questions` questions cycling through `kinds` (every type
+    graded without a person, unless told)."""
     from quizzes.models import QuizPage, QuizQuestion
 
     made = [make_question(kinds[i % len(kinds)], i) for i in range(questions)]

@@ -104,7 +104,7 @@ def test_every_url_pattern_answers_hostile_path_values_without_a_5xx(people, cap
 def site(db):
     """A learner enrolled in a one-lesson course with a quiz, an attempt in progress."""
     course = make_course_with(modules=1, lessons_per_module=1)
-    quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=len(QUESTION_KINDS))  # every type
+    quiz = make_quiz(ModulePage.objects.child_of(course).get(), questions=len(QUESTION_KINDS), kinds=QUESTION_KINDS)  # every type
     learner = make_user()
     client = enrolled_client(Client(raise_request_exception=False), learner, course)
     attempt_url = client.post(f"/quiz/{quiz.pk}/commencer/").url

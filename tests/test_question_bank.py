@@ -221,9 +221,9 @@ def test_a_trainer_duplicates_a_question_of_every_type_with_its_options(trainer_
     assert not {option.pk for option in copy.options()} & {option.pk for option in original.options()}
     assert not QuizQuestion.objects.filter(question=copy).exists()
     assert option_rows(Question.objects.get(pk=original.pk)) == original_options
-    # and it grades as its own question
+    # and it grades as its own question (an essay: left for a person to score)
     grade = copy.grade(copy.clean_response(copy.example_response(right=True)))
-    assert grade.score == copy.max_score
+    assert grade.score == (None if copy.graded_by_a_person else copy.max_score)
     assert trainer_client.get(edit_url(copy)).status_code == 200
 
 
@@ -254,7 +254,10 @@ def test_the_preview_shows_a_question_of_every_type_as_a_learner_sees_it_and_wha
 
     assert learner_sees(question).strip() in page
     assert "css/passerelle.css" in page
-    assert "Une réponse juste rapporte 2 points." in page
+    if question.graded_by_a_person:
+        assert "Une personne lit et note chaque réponse, jusqu&#x27;à 2 points." in page
+    else:
+        assert "Une réponse juste rapporte 2 points." in page
     previewed_form = page.split('class="quiz-form"')[1].split("</form>")[0]
     assert "Envoyer mes réponses" not in page and "csrfmiddlewaretoken" not in previewed_form
 

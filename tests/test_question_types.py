@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from quizzes.models import (
+    EssayQuestion,
     MatchingPair,
     MatchingQuestion,
     MultipleChoiceOption,
@@ -89,6 +90,11 @@ def triage():
                       expected_category="personal_data", expected_action="delete"),
     ]
     return q
+
+
+def essay(word_limit=None):
+    return EssayQuestion(prompt="Comment vérifiez-vous une information avant de la partager ?", points=4,
+                         word_limit=word_limit, rubric="Source, date, auteur : 1 point chacun.")
 
 
 def triage_raw(*choices):
@@ -333,6 +339,7 @@ def test_every_type_says_what_the_right_answer_is():
     assert numeric_tolerant().correct_answer_text() == "61,5 (à 0,5 près)"
     assert "CNIL → Autorité" in matching().correct_answer_text()
     assert ordering().correct_answer_text() == "Détecter → Contenir → Répondre → Analyser"
+    assert essay().correct_answer_text() == ""  # the rubric is for reviewers only
     assert triage().correct_answer_text() == (
         "« Trois semaines sans réponse à ma réclamation. » : Réclamation légitime, Répondre publiquement ; "
         "« Encore une boîte de bras cassés, lol » : Troll, Masquer ; "
@@ -342,7 +349,7 @@ def test_every_type_says_what_the_right_answer_is():
 
 # --- The question types (Question.types()) ------------------------------------------
 
-EVERY_TYPE = [single, multiple, true_false, short, numeric, matching, ordering, triage]
+EVERY_TYPE = [single, multiple, true_false, short, numeric, matching, ordering, triage, essay]
 
 
 def test_every_question_type_has_its_own_name_and_is_found_by_it():
@@ -362,7 +369,10 @@ def test_the_example_responses_of_every_type_earn_all_the_points_or_none(build):
     right = question.grade(question.clean_response(question.example_response(right=True)))
     wrong = question.grade(question.clean_response(question.example_response(right=False)))
 
-    assert (right.score, wrong.score) == (question.max_score, 0)
+    if question.graded_by_a_person:  # a person scores it: no score until reviewed
+        assert (right.score, wrong.score, right.max_score) == (None, None, question.max_score)
+    else:
+        assert (right.score, wrong.score) == (question.max_score, 0)
 
 
 # --- An attempt's result (quizzes.grading.attempt_result) ------------------------------

@@ -9,6 +9,7 @@ from wagtail.test.utils.form_data import rich_text
 
 from courses.models import ModulePage
 from quizzes.models import (
+    EssayQuestion,
     MatchingQuestion,
     MultipleChoiceQuestion,
     NumericQuestion,
@@ -55,6 +56,8 @@ ADMIN_FORMS = dict([
         {"text": "Achetez des abonnés pas chers !", "author": "@bot42", "expected_category": "spam",
          "expected_action": "delete", "explanation": ""},
     ]))),
+    (EssayQuestion, common("Rédigez votre réponse à ce commentaire", word_limit="120",
+                           rubric="Ton courtois, excuse, solution proposée.")),
 ])
 
 

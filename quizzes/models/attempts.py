@@ -66,11 +66,19 @@ class Answer(models.Model):
     # question's own points, from which right or wrong is read.
     certainty = models.PositiveSmallIntegerField(_("certitude"), choices=Certainty.choices, null=True, blank=True)
     cbm_score = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    # A question a person scores (Question.graded_by_a_person): once answered, it keeps a
+    # null score after grading until a reviewer gives one (quizzes.reviews), with a comment.
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_comment = models.TextField(_("commentaire du relecteur"), blank=True)
 
     class Meta:
         verbose_name = _("réponse")
         verbose_name_plural = _("réponses")
         constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="unique_answer_per_question")]
+        permissions = [("review_answer", _("Peut relire et noter les réponses ouvertes"))]
 
     @property
     def is_right(self):

@@ -56,6 +56,9 @@ class Question(PolymorphicModel, ClusterableModel):
     input_template = ""
     correction_template = "quizzes/corrections/answer.html"
     prefetch = ()
+    # A type whose answers a person scores (the essay): its grade has no score, the
+    # attempt waits for a review, and certainty-based marking asks no certainty of it.
+    graded_by_a_person = False
 
     common_panels = [FieldPanel("prompt"), FieldPanel("points"), FieldPanel("tag"), FieldPanel("explanation")]
 
@@ -120,6 +123,12 @@ class Question(PolymorphicModel, ClusterableModel):
         """The attempt form's name for how sure the learner is (certainty-based marking);
         also the key of that certainty in the drafts and in the raw responses."""
         return f"c-{self.pk}"
+
+    @property
+    def asks_certainty(self):
+        """Whether certainty-based marking asks how sure the learner is of this question:
+        not of one a person scores (see grading.NOT_ASKED)."""
+        return not self.graded_by_a_person
 
     def form_field_names(self):
         """Every name under which the attempt form sends a response to this question."""

@@ -39,6 +39,28 @@
         window.setInterval(tick, 1000);
     }
 
+    // Essays with a word limit: the count under the text, updated as the learner types
+    // (read with the field, not announced at each key); crossing the limit is announced once.
+    Array.prototype.forEach.call(document.querySelectorAll("textarea[data-word-limit]"), function (field) {
+        var counter = document.getElementById(field.dataset.wordCount);
+        if (!counter) { return; }
+        var limit = parseInt(field.dataset.wordLimit, 10);
+        var words = counter.querySelector(".essay__words");
+        var over = counter.querySelector(".essay__over");
+        var update = function () {
+            var count = field.value.trim() ? field.value.trim().split(/\s+/).length : 0;
+            var tooLong = count > limit;
+            words.textContent = counter.dataset.text.replace("COUNT", count);
+            if (tooLong !== counter.classList.contains("essay__count--over")) {
+                counter.classList.toggle("essay__count--over", tooLong);
+                over.textContent = tooLong ? counter.dataset.over : "";
+            }
+        };
+        counter.hidden = false;
+        update();
+        field.addEventListener("input", update);
+    });
+
     var result = document.querySelector("[data-status-url]");
     if (result) {
         var tries = 0;
