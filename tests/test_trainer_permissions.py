@@ -1,5 +1,5 @@
 """What the "Formateurs" group may do in the admin (learners.roles): edit the course
-tree, the media and the question bank, read item statistics; never manage people,
+tree, the media and the question bank, review essays, read item statistics; never manage people,
 organisations, groups or the site's settings. Each screen is asked by a trainer, and the
 trainer's refusals by a manager and a learner too."""
 
@@ -40,6 +40,7 @@ def trainer_screens(course):
         f"/admin/banque-de-questions/{question.pk}/apercu/",
         *(f"/admin/snippets/quizzes/{model._meta.model_name}/add/" for model in Question.types()),
         f"/admin/quiz/{quiz.pk}/statistiques/",
+        "/admin/relectures/",
     ]
 
 
