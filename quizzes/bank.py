@@ -75,3 +75,15 @@ def right_answer_score(question):
         return Decimal(question.grade(answer).score)
     except (StopIteration, IndexError, ArithmeticError, ValidationError):
         return None
+
+
+@transaction.atomic
+def create_question(data):
+    """A new question of the bank, saved with its options, from plain data (the format of
+    the demo quizzes, courses/demo/quizzes_fr.json: its `type`, `prompt`, fields and options)."""
+    model = Question.of_kind(data["type"])
+    question = model(prompt=data["prompt"], **model.fields_from(data))
+    for relation, options in model.options_from(data).items():
+        setattr(question, relation, options)
+    question.save()
+    return question

@@ -91,13 +91,10 @@ EXAMPLE_QUESTIONS = {
 def make_question(kind, number=0, **fields):
     """A saved question of `kind` (a question type's name) with its options, as in
     EXAMPLE_QUESTIONS; 2 points."""
-    model = Question.of_kind(kind)
+    from quizzes.bank import create_question
+
     data = {"prompt": f"Question {kind} {number} {next(_numbers)}", "points": 2, **EXAMPLE_QUESTIONS[kind], **fields}
-    question = model(prompt=data["prompt"], **model.fields_from(data))
-    for relation, options in model.options_from(data).items():
-        setattr(question, relation, options)
-    question.save()
-    return question
+    return create_question({**data, "type": kind})
 
 
 QUESTION_KINDS = [model.kind for model in Question.types()]  # every type, in the bank's order
