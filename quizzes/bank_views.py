@@ -34,6 +34,7 @@ from quizzes.bank import (
     right_answer_score,
 )
 from quizzes.models import Question, format_decimal
+from quizzes.regrading import regrade_offer
 from quizzes.selectors import AskedQuestion, with_html
 
 ANY_SNIPPET_PERMISSION = ("add", "change", "delete", "view")
@@ -235,7 +236,14 @@ def right_answer_sentence(score):
 
 
 class QuestionEditView(EditView):
-    """A type's own editor, with the bank's preview and duplicate among its actions."""
+    """A type's own editor, with the bank's preview, duplicate and regrade among its
+    actions. Saving a new answer key for a question that graded attempts answered leads
+    to the regrade's confirmation (quizzes.regrading.regrade_offer)."""
+
+    def get_success_url(self):
+        if regrade_offer(self.object):
+            return reverse("question_bank:regrade", args=[self.object.pk])
+        return super().get_success_url()
 
     @cached_property
     def header_more_buttons(self):
@@ -245,6 +253,8 @@ class QuestionEditView(EditView):
         if self.user_has_permission("add"):
             buttons.append(Button(_("Dupliquer"), url=reverse("question_bank:duplicate", args=[self.object.pk]),
                                   icon_name="copy", priority=50))
+        buttons.append(Button(_("Recorriger les tentatives"), url=reverse("question_bank:regrade", args=[self.object.pk]),
+                              icon_name="redirect", priority=60))
         return buttons
 
 
@@ -258,6 +268,8 @@ class QuestionBankViewSet(ViewSet):
     model = Question  # the menu group names its app from its items' models
 
     def get_urlpatterns(self):
+        from quizzes.views_regrade import RegradeConfirmView, RegradeStatusView  # they use this module's helpers
+
         index = QuestionBankIndexView.as_view(
             index_url_name="question_bank:index", index_results_url_name="question_bank:index_results"
         )
@@ -271,6 +283,8 @@ class QuestionBankViewSet(ViewSet):
             path("nouvelle/", QuestionTypePickerView.as_view(), name="new"),
             path("<id:question_id>/dupliquer/", DuplicateQuestionView.as_view(), name="duplicate"),
             path("<id:question_id>/apercu/", QuestionPreviewView.as_view(), name="preview"),
+            path("<id:question_id>/recorriger/", RegradeConfirmView.as_view(), name="regrade"),
+            path("recorrection/<id:regrade_id>/", RegradeStatusView.as_view(), name="regrade_status"),
         ]
 
     @cached_property

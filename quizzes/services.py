@@ -295,17 +295,8 @@ def _grade(attempt_id):
     attempt.quiz = page_object(attempt.quiz_id)  # as published, kept per content token
     answers = list(attempt.answers.all())
     questions = {q.pk: q for q in load_questions([a.question_id for a in answers])}
-    with_certainty = attempt.quiz.certainty_based_marking
-    grades = []
-    for answer in answers:
-        grade = questions[answer.question_id].grade(answer.payload)
-        answer.score, answer.max_score, answer.feedback = grade.score, grade.max_score, grade.feedback
-        answer.cbm_score = grading.cbm_score(grade, answer.certainty) if with_certainty else None
-        grades.append(grade)
-    result = grading.attempt_result(
-        grades, pass_mark=attempt.quiz.pass_mark,
-        certainties=[answer.certainty for answer in answers] if with_certainty else None,
-    )
+    grades = [grade_answer(questions[answer.question_id], answer, attempt.quiz) for answer in answers]
+    result = answers_result(answers, grades, attempt.quiz)
     course = course_of(attempt.quiz) if result.passed else None
     outline = course_outline(course) if course is not None else None
     now = timezone.now()
@@ -330,6 +321,24 @@ def _grade(attempt_id):
             except progress.ProgressRefused as refusal:
                 logger.warning("Attempt %s passed but the step was not completed: %s", attempt.pk, refusal.message)
     return True
+
+
+def grade_answer(question, answer, quiz):
+    """Grade `answer`, an Answer to `question` in an attempt at `quiz`, in memory: its
+    score, maximum, feedback and certainty-based score are set. Returns the Grade."""
+    grade = question.grade(answer.payload)
+    answer.score, answer.max_score, answer.feedback = grade.score, grade.max_score, grade.feedback
+    answer.cbm_score = grading.cbm_score(grade, answer.certainty) if quiz.certainty_based_marking else None
+    return grade
+
+
+def answers_result(answers, grades, quiz):
+    """The AttemptResult of an attempt at `quiz` whose `answers` earned `grades` (in the
+    same order), under the quiz's pass mark and marking."""
+    return grading.attempt_result(
+        grades, pass_mark=quiz.pass_mark,
+        certainties=[answer.certainty for answer in answers] if quiz.certainty_based_marking else None,
+    )
 
 
 def save_grades(answers):

@@ -2,7 +2,8 @@
 
 page.py holds the quiz page, questions.py the bank (Question and every type but one),
 triage.py the moderation triage type, attempts.py the learners' attempts and answers,
-statistics.py the stored item statistics of each quiz.
+statistics.py the stored item statistics of each quiz, regrades.py the regrades after
+an answer key changed.
 Their public names are all importable from here. A question type in a module of its own
 is one class, and its module imported here."""
 
@@ -24,12 +25,13 @@ from quizzes.models.questions import (
     TrueFalseQuestion,
     format_decimal,
 )
+from quizzes.models.regrades import Regrade, RegradedAttempt
 from quizzes.models.statistics import QuizStatistics
 from quizzes.models.triage import TriageAction, TriageCategory, TriageComment, TriageQuestion
 
 __all__ = [
     "Answer", "Attempt", "ChoiceQuestionMixin", "MatchingPair", "MatchingQuestion", "MultipleChoiceOption",
     "MultipleChoiceQuestion", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
-    "QuizStatistics", "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
+    "QuizStatistics", "Regrade", "RegradedAttempt", "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
     "TriageComment", "TriageQuestion", "TrueFalseQuestion", "format_decimal",
 ]
