@@ -327,7 +327,7 @@ def test_confirming_starts_the_regrade_and_its_screen_shows_the_report(trainer_c
     assert response.status_code == 302 and response.url == status_url(regrade)
     assert len(callbacks) == 1  # the coordinator, sent after the commit
     page = trainer_client.get(status_url(regrade)).content.decode()
-    assert "En cours : 0 tentatives recorrigées sur 1." in page
+    assert "En cours : 0 sur 1." in page
 
     # once its batch has run, the screen shows what changed
     regrading.regrade_attempts(regrade.pk, regrading.remaining_attempt_ids(Regrade.objects.get()))
