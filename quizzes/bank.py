@@ -34,6 +34,11 @@ def bank_questions():
     )
 
 
+def tags_in_use():
+    """The themes of the bank's questions, each once, in order."""
+    return Question.objects.exclude(tag="").order_by("tag").values_list("tag", flat=True).distinct()
+
+
 @dataclass(frozen=True)
 class QuizUse:
     """A quiz asking a question of the bank."""

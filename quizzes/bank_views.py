@@ -32,6 +32,7 @@ from quizzes.bank import (
     question_types_by_content_type,
     quizzes_using,
     right_answer_score,
+    tags_in_use,
 )
 from quizzes.models import Question, format_decimal
 from quizzes.regrading import regrade_offer
@@ -71,8 +72,7 @@ class QuestionBankFilterSet(WagtailFilterSet):
     )
     tag = django_filters.ChoiceFilter(
         label=_("Thème"), empty_label=_("Tous les thèmes"),
-        choices=lambda: [(tag, tag) for tag in Question.objects.exclude(tag="").order_by("tag")
-                         .values_list("tag", flat=True).distinct()],
+        choices=lambda: [(tag, tag) for tag in tags_in_use()],
     )
 
     class Meta:
@@ -98,7 +98,23 @@ class ActionsColumn(Column):
         return context
 
 
-class QuestionBankIndexView(IndexView):
+class SeesTheBank:
+    """A view over the whole bank: refused to whoever may see no question type; `types`
+    are those the user may see."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not types_allowed(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def types(self):
+        """{content type id: question type} the user may see."""
+        allowed = set(types_allowed(self.request.user))
+        return {pk: model for pk, model in question_types_by_content_type().items() if model in allowed}
+
+
+class QuestionBankIndexView(SeesTheBank, IndexView):
     """Every question of every type the trainer may see, one query for the rows and one
     for the quizzes of the page shown, whatever their number."""
 
@@ -111,17 +127,6 @@ class QuestionBankIndexView(IndexView):
     search_fields = ["prompt", "tag"]
     search_backend_name = None  # the ORM's icontains: Question is not in the search index
     paginate_by = 50
-
-    def dispatch(self, request, *args, **kwargs):
-        if not types_allowed(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    @cached_property
-    def types(self):
-        """{content type id: question type} the user may see."""
-        allowed = set(types_allowed(self.request.user))
-        return {pk: model for pk, model in question_types_by_content_type().items() if model in allowed}
 
     def get_base_queryset(self):
         return bank_questions().filter(polymorphic_ctype_id__in=list(self.types))

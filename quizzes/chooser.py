@@ -5,7 +5,7 @@ question of the common types without leaving the quiz. The types whose answers d
 one line each (pairs, numbers, triage…) are written in their own editor, linked from it."""
 
 from django import forms
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
@@ -18,8 +18,8 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 
-from quizzes.bank import create_question, question_types_by_content_type
-from quizzes.bank_views import type_url, types_allowed
+from quizzes.bank import create_question, tags_in_use
+from quizzes.bank_views import SeesTheBank, type_url, types_allowed
 from quizzes.grading import parse_whole_number
 from quizzes.models import Question
 
@@ -112,7 +112,7 @@ class QuestionFilterForm(BaseFilterForm):
             (pk, model._meta.verbose_name) for pk, model in (types or {}).items()
         ]
         self.fields["tag"].choices = [("", _("Tous les thèmes"))] + [
-            (tag, tag) for tag in Question.objects.exclude(tag="").order_by("tag").values_list("tag", flat=True).distinct()
+            (tag, tag) for tag in tags_in_use()
         ]
 
     def filter(self, objects):
@@ -127,20 +127,9 @@ class QuestionFilterForm(BaseFilterForm):
         return objects
 
 
-class QuestionChooserMixin:
-    """What the chooser's views share: the types the trainer may see (any snippet
-    permission; none is a 403), and those they may write here."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if not types_allowed(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    @cached_property
-    def types(self):
-        """{content type id: question type} the user may see, in the bank's order."""
-        allowed = set(types_allowed(self.request.user))
-        return {pk: model for pk, model in question_types_by_content_type().items() if model in allowed}
+class QuestionChooserMixin(SeesTheBank):
+    """What the chooser's views share: the types the trainer may see (SeesTheBank), and
+    those they may write here."""
 
     @cached_property
     def quick_types(self):

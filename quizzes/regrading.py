@@ -106,6 +106,16 @@ def start_regrade(*, question, user):
     return regrade
 
 
+def resume_regrade(regrade):
+    """Send the coordinator of a running regrade again (after the commit), for a regrade
+    that stopped short (its messages lost with a broker): harmless if it was only slow,
+    each attempt is still regraded once. Returns False for a finished regrade."""
+    if not Regrade.objects.filter(pk=regrade.pk, finished_at__isnull=True).exists():
+        return False
+    queueing.enqueue_on_commit(tasks.plan_regrade, regrade.pk)
+    return True
+
+
 def remaining_attempt_ids(regrade):
     """The ids of the regrade's attempts not regraded yet, in order."""
     done = RegradedAttempt.objects.filter(regrade_id=regrade.pk).values("attempt_id")

@@ -343,7 +343,7 @@ def answers_result(answers, grades, quiz):
 
 def save_grades(answers):
     """Write the score, maximum, feedback and certainty-based score of `answers` (of one
-    attempt) in one UPDATE.
+    attempt, or of a regrade's batch) in one UPDATE.
 
     Written by hand: Django's bulk_update builds one CASE expression per field and row
     and spent about 5 ms on a 10-question attempt, a fifth of a whole grading."""

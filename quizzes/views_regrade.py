@@ -54,7 +54,8 @@ class RegradeConfirmView(WagtailAdminTemplateMixin, View):
 
 
 class RegradeStatusView(WagtailAdminTemplateMixin, View):
-    """Where a regrade stands and, once finished, how many scores and outcomes changed."""
+    """GET: where a regrade stands and, once finished, how many scores and outcomes
+    changed; POST: send a running regrade on again (regrading.resume_regrade)."""
 
     template_name = "quizzes/admin/regrade_status.html"
     header_icon = "redirect"
@@ -71,3 +72,12 @@ class RegradeStatusView(WagtailAdminTemplateMixin, View):
             confirm_url=reverse("question_bank:regrade", args=[question.pk]),
         )
         return TemplateResponse(request, self.template_name, context)
+
+    def post(self, request, regrade_id):
+        regrade = get_object_or_404(Regrade, pk=regrade_id)
+        specific_question(request, regrade.question_id, ["change"])
+        if regrading.resume_regrade(regrade):
+            messages.success(request, gettext("Recorrection relancée : les tentatives déjà recorrigées ne le seront pas deux fois."))
+        else:
+            messages.error(request, gettext("Cette recorrection est déjà terminée."))
+        return redirect("question_bank:regrade_status", regrade_id=regrade.pk)

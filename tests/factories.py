@@ -59,6 +59,16 @@ def make_user(**fields):
     return User.objects.create_user(password=password, **fields)
 
 
+def make_manager(**fields):
+    """A person who manages a team of an organisation of their own (no admin access)."""
+    from learners.models import Membership, Organisation
+
+    person = make_user(**fields)
+    organisation = Organisation.objects.create(name=f"Organisation {person.pk}", slug=f"organisation-{person.pk}")
+    Membership.objects.create(user=person, organisation=organisation, role=Membership.Role.MANAGER)
+    return person
+
+
 def enrolled_client(client, user, course):
     """`client` logged in as `user`, enrolled in `course`."""
     from learners import progress

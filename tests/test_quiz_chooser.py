@@ -12,10 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from courses.models import ModulePage
-from learners.models import Membership, Organisation
 from learners.roles import TRAINERS_GROUP
 from quizzes.models import MultipleChoiceQuestion, Question, QuizPage, ShortAnswerQuestion, SingleChoiceQuestion
-from tests.factories import QUESTION_KINDS, make_course_with, make_question, make_quiz, make_user
+from tests.factories import QUESTION_KINDS, make_course_with, make_manager, make_question, make_quiz, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -180,13 +179,6 @@ def test_the_creation_tab_links_the_other_types_to_their_own_editor(trainer_clie
     assert 'value="numeric"' not in html  # not written in the chooser
 
 
-def manager():
-    person = make_user()
-    organisation = Organisation.objects.create(name="Asso", slug="asso")
-    Membership.objects.create(user=person, organisation=organisation, role=Membership.Role.MANAGER)
-    return person
-
-
 def chooser_requests(question):
     return [("get", CHOOSER), ("get", RESULTS), ("get", chosen_url(question.pk)),
             ("post", CREATE, {"question_type": "short_answer", "prompt": "Intrus ?", "points": "1", "answers": "x"})]
@@ -201,7 +193,7 @@ def test_anonymous_people_learners_and_managers_are_sent_to_the_admin_login(who)
     question = make_question("single_choice")
     client = Client()
     if who != "anonymous":
-        client.force_login(make_user() if who == "learner" else manager())
+        client.force_login(make_user() if who == "learner" else make_manager())
 
     for method, url, *data in chooser_requests(question):
         response = send(client, method, url, *data)

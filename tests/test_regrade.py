@@ -13,11 +13,11 @@ from config.celery import app
 from courses.models import ModulePage
 from learners import progress
 from learners.audit import Action
-from learners.models import AuditEvent, Certificate, Enrollment, Membership, Organisation, StepProgress
+from learners.models import AuditEvent, Certificate, Enrollment, StepProgress
 from learners.roles import TRAINERS_GROUP
 from quizzes import regrading, services
 from quizzes.models import Attempt, Regrade, RegradedAttempt, TrueFalseQuestion
-from tests.factories import make_course_with, make_quiz, make_user, pass_quiz, right_answers
+from tests.factories import make_course_with, make_manager, make_quiz, make_user, right_answers
 
 pytestmark = pytest.mark.django_db
 
@@ -336,6 +336,25 @@ def test_confirming_starts_the_regrade_and_its_screen_shows_the_report(trainer_c
     assert "Réussites devenues échecs</th><td>1</td>" in page and "Notes changées</th><td>1</td>" in page
 
 
+def test_a_running_regrade_can_be_sent_on_again_and_a_finished_one_cannot(trainer_client, quiz,
+                                                                        django_capture_on_commit_callbacks):
+    attempt_with(enrolled(quiz), quiz)
+    question = true_false_of(quiz)
+    flip_key(question)
+    regrade = regrading.start_regrade(question=question, user=None)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = trainer_client.post(status_url(regrade), follow=True)
+    assert len(callbacks) == 1  # its coordinator, sent again
+    assert "Recorrection relancée" in response.content.decode()
+
+    regrading.regrade_attempts(regrade.pk, regrading.remaining_attempt_ids(regrade))
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = trainer_client.post(status_url(regrade), follow=True)
+    assert callbacks == []
+    assert "Cette recorrection est déjà terminée." in response.content.decode()
+
+
 def test_confirming_again_while_it_runs_is_refused_with_the_reason(trainer_client, quiz):
     attempt_with(enrolled(quiz), quiz)
     question = true_false_of(quiz)
@@ -367,13 +386,6 @@ def test_the_regrade_screens_run_a_constant_number_of_queries(trainer_client, qu
     assert max(few) <= 15
 
 
-def manager():
-    person = make_user()
-    organisation = Organisation.objects.create(name="Asso", slug="asso")
-    Membership.objects.create(user=person, organisation=organisation, role=Membership.Role.MANAGER)
-    return person
-
-
 @pytest.fixture
 def started(quiz):
     attempt_with(enrolled(quiz), quiz)
@@ -387,9 +399,10 @@ def test_anonymous_people_learners_and_managers_are_sent_to_the_admin_login(star
     question, regrade = started
     client = Client()
     if who != "anonymous":
-        client.force_login(make_user() if who == "learner" else manager())
+        client.force_login(make_user() if who == "learner" else make_manager())
 
-    for method, url in [("get", confirm_url(question)), ("post", confirm_url(question)), ("get", status_url(regrade))]:
+    for method, url in [("get", confirm_url(question)), ("post", confirm_url(question)), ("get", status_url(regrade)),
+                        ("post", status_url(regrade))]:
         response = getattr(client, method)(url)
         assert response.status_code == 302 and "/admin/login/" in response.url, url
     assert Regrade.objects.count() == 1
@@ -402,7 +415,8 @@ def test_a_trainer_who_may_not_change_the_question_is_refused(started, trainer_c
     group = Group.objects.get(name=TRAINERS_GROUP)
     group.permissions.remove(Permission.objects.get(codename="change_truefalsequestion"))
 
-    for method, url in [("get", confirm_url(question)), ("post", confirm_url(question)), ("get", status_url(regrade))]:
+    for method, url in [("get", confirm_url(question)), ("post", confirm_url(question)), ("get", status_url(regrade)),
+                        ("post", status_url(regrade))]:
         response = getattr(trainer_client, method)(url)
         assert response.status_code == 302 and response.url == "/admin/", url  # Wagtail's refusal
     assert Regrade.objects.count() == 1
