@@ -27,7 +27,7 @@ COMPLETED = StepProgress.Status.COMPLETED
 MAX_SECONDS_PER_REPORT = 120
 # Stored on the certificate (shown on its public page), in the platform's language.
 UNEARNED_CERTIFICATE_REASON = "Délivré avant que tous les quiz de la formation soient réussis."
-REGRADED_CERTIFICATE_REASON = "Un quiz de la formation, corrigé à nouveau, n'est plus réussi."
+REGRADED_CERTIFICATE_REASON = certificates.REGRADED_REASON  # reinstated when the course is completed again
 # Steps per bit mask when the rollups find the resume step (write_rollups): 62 bits
 # keep a chunk's sum and its "+ 1" inside a signed 64-bit integer.
 RESUME_CHUNK = 62

@@ -145,6 +145,35 @@ def test_a_new_pass_completes_the_step_and_issues_the_certificate(quiz):
     assert (regrade.scores_changed, regrade.passed_to_failed, regrade.failed_to_passed) == (1, 0, 1)
 
 
+def test_a_certificate_revoked_by_a_regrade_is_valid_again_when_a_second_regrade_gives_the_pass_back(quiz):
+    learner = enrolled(quiz)
+    attempt_with(learner, quiz)
+    question = true_false_of(quiz)
+    regrade_now_after_flip(question)
+    assert not Certificate.objects.get(user=learner).is_valid
+
+    # when the trainer puts the key back
+    back = regrade_now_after_flip(question)
+
+    # then the step is completed again and the same certificate is valid again, said in the audit log
+    assert back.failed_to_passed == 1
+    certificate = Certificate.objects.get(user=learner)
+    assert certificate.is_valid and certificate.revocation_reason == ""
+    assert AuditEvent.objects.filter(action=Action.CERTIFICATE_REINSTATED, target_id=str(certificate.pk)).count() == 1
+
+
+def test_a_certificate_revoked_for_another_reason_stays_revoked(quiz):
+    learner = enrolled(quiz)
+    attempt_with(learner, quiz)
+    question = true_false_of(quiz)
+    regrade_now_after_flip(question)
+    Certificate.objects.filter(user=learner).update(revocation_reason="Fraude constatée.")
+
+    regrade_now_after_flip(question)
+
+    assert not Certificate.objects.get(user=learner).is_valid
+
+
 def regrade_now_after_flip(question):
     flip_key(question)
     return regrade_now(question)
