@@ -139,7 +139,8 @@ class QuestionChooserMixin(SeesTheBank):
         return bool(self.quick_types)
 
     def get_creation_form_kwargs(self):
-        return {**super().get_creation_form_kwargs(), "types": self.quick_types}
+        # Prefixed: the listing's filters share the modal (and names such as "tag").
+        return {**super().get_creation_form_kwargs(), "types": self.quick_types, "prefix": "new"}
 
     def get_creation_form_context_data(self, form):
         context = super().get_creation_form_context_data(form)

@@ -3,6 +3,7 @@ filtered by type and theme, searched), keeps the trainer's order, and writes a n
 question of a common type without leaving the quiz."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -21,6 +22,11 @@ pytestmark = pytest.mark.django_db
 CHOOSER = "/admin/quizzes/choisir-une-question/"
 RESULTS = CHOOSER + "results/"
 CREATE = CHOOSER + "create/"
+
+
+def new_question(fields):
+    """The POST data of the chooser's "Nouvelle question" form (its fields are prefixed)."""
+    return {f"new-{name}": value for name, value in fields.items()}
 
 
 def chosen_url(question_id):
@@ -126,11 +132,11 @@ def test_the_quiz_editor_asks_its_questions_through_the_chooser_in_the_trainers_
 
 def test_a_new_question_written_in_the_chooser_is_saved_and_chosen(trainer_client):
     # when the trainer writes a single choice question in the chooser's "Nouvelle question" tab
-    data = modal(trainer_client.post(CREATE, {
+    data = modal(trainer_client.post(CREATE, new_question({
         "question_type": "single_choice", "prompt": "Qui est responsable du traitement ?", "points": "2",
         "tag": "rgpd", "explanation": "L'organisme qui décide des finalités.",
         "answers": "*L'organisme qui décide\nLe prestataire\n  \nL'hébergeur",
-    }))
+    })))
 
     # then it is saved with its choices, the right one marked, and the chooser selects it
     question = SingleChoiceQuestion.objects.get(prompt="Qui est responsable du traitement ?")
@@ -142,10 +148,10 @@ def test_a_new_question_written_in_the_chooser_is_saved_and_chosen(trainer_clien
 
 
 def test_the_chooser_writes_multiple_choice_and_short_answer_questions(trainer_client):
-    modal(trainer_client.post(CREATE, {"question_type": "multiple_choice", "prompt": "Données sensibles ?",
-                                       "points": "1", "answers": "*Santé\n*Opinions\nPrénom"}))
-    modal(trainer_client.post(CREATE, {"question_type": "short_answer", "prompt": "Le sigle du règlement ?",
-                                       "points": "1", "answers": "RGPD\nGDPR"}))
+    modal(trainer_client.post(CREATE, new_question({"question_type": "multiple_choice", "prompt": "Données sensibles ?",
+                                                    "points": "1", "answers": "*Santé\n*Opinions\nPrénom"})))
+    modal(trainer_client.post(CREATE, new_question({"question_type": "short_answer", "prompt": "Le sigle du règlement ?",
+                                                    "points": "1", "answers": "RGPD\nGDPR"})))
 
     multiple = MultipleChoiceQuestion.objects.get()
     assert [c.is_correct for c in multiple.choices.all()] == [True, True, False]
@@ -164,7 +170,7 @@ def test_the_chooser_writes_multiple_choice_and_short_answer_questions(trainer_c
 def test_a_new_question_with_a_mistake_is_shown_again_with_the_reason_and_nothing_saved(trainer_client, fields, message):
     post = {"question_type": "single_choice", "prompt": "Une question ?", "points": "1", "answers": "*Oui\nNon", **fields}
 
-    data = modal(trainer_client.post(CREATE, post))
+    data = modal(trainer_client.post(CREATE, new_question(post)))
 
     assert data["step"] == "reshow_creation_form"
     assert message in data["htmlFragment"]
@@ -174,14 +180,17 @@ def test_a_new_question_with_a_mistake_is_shown_again_with_the_reason_and_nothin
 def test_the_creation_tab_links_the_other_types_to_their_own_editor(trainer_client):
     html = modal(trainer_client.get(CHOOSER))["html"]
 
-    assert "Nouvelle question" in html and 'name="answers"' in html
+    assert "Nouvelle question" in html and 'name="new-answers"' in html
     assert "/admin/snippets/quizzes/matchingquestion/add/" in html
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "the filters and the creation form share the modal: no id twice"
     assert 'value="numeric"' not in html  # not written in the chooser
 
 
 def chooser_requests(question):
     return [("get", CHOOSER), ("get", RESULTS), ("get", chosen_url(question.pk)),
-            ("post", CREATE, {"question_type": "short_answer", "prompt": "Intrus ?", "points": "1", "answers": "x"})]
+            ("post", CREATE, new_question({"question_type": "short_answer", "prompt": "Intrus ?", "points": "1",
+                                           "answers": "x"}))]
 
 
 def send(client, method, url, *data):
@@ -218,8 +227,8 @@ def test_a_trainer_who_may_not_add_a_type_cannot_write_it_in_the_chooser(trainer
     group = Group.objects.get(name=TRAINERS_GROUP)
     group.permissions.remove(Permission.objects.get(codename="add_shortanswerquestion"))
 
-    data = modal(trainer_client.post(CREATE, {"question_type": "short_answer", "prompt": "Sigle ?", "points": "1",
-                                              "answers": "RGPD"}))
+    data = modal(trainer_client.post(CREATE, new_question({"question_type": "short_answer", "prompt": "Sigle ?",
+                                                           "points": "1", "answers": "RGPD"})))
 
     assert data["step"] == "reshow_creation_form"
     assert not ShortAnswerQuestion.objects.exists()
@@ -232,9 +241,9 @@ def test_a_trainer_may_choose_but_not_write_without_any_add_permission(trainer_c
 
     html = modal(trainer_client.get(CHOOSER))["html"]
 
-    assert 'name="answers"' not in html
-    response = trainer_client.post(CREATE, {"question_type": "single_choice", "prompt": "Q ?", "points": "1",
-                                            "answers": "*a\nb"})
+    assert 'name="new-answers"' not in html
+    response = trainer_client.post(CREATE, new_question({"question_type": "single_choice", "prompt": "Q ?", "points": "1",
+                                                         "answers": "*a\nb"}))
     assert response.status_code == 302 and response.url == "/admin/"
     assert not Question.objects.exists()
 
