@@ -22,6 +22,7 @@ from quizzes.bank import create_question, tags_in_use
 from quizzes.bank_views import SeesTheBank, type_url, types_allowed
 from quizzes.grading import parse_whole_number
 from quizzes.models import Question
+from quizzes.models.questions import Choice
 
 MAX_ANSWER_LINES = 20
 
@@ -31,6 +32,9 @@ def choice_lines(lines, *, single):
     choices = [{"text": line.lstrip("*").strip(), "correct": line.startswith("*")} for line in lines]
     if len(choices) < 2 or any(not choice["text"] for choice in choices):
         raise ValidationError(gettext("Écrivez au moins deux réponses proposées, une par ligne."))
+    longest = Choice._meta.get_field("text").max_length
+    if any(len(choice["text"]) > longest for choice in choices):
+        raise ValidationError(gettext("Une réponse proposée tient en %(max)s caractères au plus.") % {"max": longest})
     right = sum(choice["correct"] for choice in choices)
     if single and right != 1:
         raise ValidationError(gettext("Marquez d'un « * » en début de ligne une seule bonne réponse."))

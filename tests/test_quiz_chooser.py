@@ -162,6 +162,7 @@ def test_the_chooser_writes_multiple_choice_and_short_answer_questions(trainer_c
     ({"answers": "Une\nDeux"}, "une seule bonne réponse"),
     ({"answers": "*Une\n*Deux"}, "une seule bonne réponse"),
     ({"answers": "*Une seule"}, "au moins deux réponses"),
+    ({"answers": "*Oui\n" + "x" * 501}, "500 caractères au plus"),
     ({"question_type": "numeric"}, "Sélectionnez un choix valide"),
     ({"question_type": "short_answer", "answers": " \n "}, "Champ requis"),
     ({"points": "0"}, "supérieure ou égale à 1"),
