@@ -8,6 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
+from learners import audit
 from learners.models import Certificate
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read aloud
@@ -25,11 +26,28 @@ def normalise_code(text):
     return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}" if len(raw) == 12 else None
 
 
+# The reason of a certificate the platform revoked when a regrade took away the pass of a
+# quiz of the course (learners.progress.withdraw_step_completion), in the platform's
+# language: the course completed again, the certificate is valid again (issue_for).
+REGRADED_REASON = "Un quiz de la formation, corrigé à nouveau, n'est plus réussi."
+
+
 def issue_for(enrollments, course):
     """Issue the certificate of each completed enrolment of `course`. The unique (learner,
-    course) constraint makes a second issue, even a concurrent one, a no-op."""
+    course) constraint makes a second issue, even a concurrent one, a no-op. A certificate
+    revoked for REGRADED_REASON is reinstated instead, with an audit event."""
     if not enrollments:
         return
+    revoked_by_regrade = Certificate.objects.select_for_update().filter(
+        course=course, user_id__in=[enrollment.user_id for enrollment in enrollments],
+        revoked_at__isnull=False, revocation_reason=REGRADED_REASON,
+    )
+    for certificate in revoked_by_regrade:
+        was_revoked_at = certificate.revoked_at
+        certificate.revoked_at, certificate.revocation_reason = None, ""
+        certificate.save(update_fields=["revoked_at", "revocation_reason"])
+        audit.record_certificate_edit(actor=None, certificate=certificate, was_revoked_at=was_revoked_at,
+                                      was_reason=REGRADED_REASON)
     Certificate.objects.bulk_create(
         [
             Certificate(

@@ -27,6 +27,7 @@ COMPLETED = StepProgress.Status.COMPLETED
 MAX_SECONDS_PER_REPORT = 120
 # Stored on the certificate (shown on its public page), in the platform's language.
 UNEARNED_CERTIFICATE_REASON = "Délivré avant que tous les quiz de la formation soient réussis."
+REGRADED_CERTIFICATE_REASON = certificates.REGRADED_REASON  # reinstated when the course is completed again
 # Steps per bit mask when the rollups find the resume step (write_rollups): 62 bits
 # keep a chunk's sum and its "+ 1" inside a signed 64-bit integer.
 RESUME_CHUNK = 62
@@ -339,13 +340,45 @@ def withdraw_unearned_completions():
     revoked = 0
     for certificate in Certificate.objects.select_for_update().filter(revoked_at__isnull=True, course__isnull=False):
         if (certificate.user_id, certificate.course_id) in affected:
-            certificate.revoked_at = timezone.now()
-            certificate.revocation_reason = UNEARNED_CERTIFICATE_REASON
-            certificate.save(update_fields=["revoked_at", "revocation_reason"])
-            audit.record(actor=None, action=audit.Action.CERTIFICATE_REVOKED, target=certificate,
-                         reason=UNEARNED_CERTIFICATE_REASON)
+            revoke_certificate(certificate, UNEARNED_CERTIFICATE_REASON)
             revoked += 1
     return len(rows), revoked
+
+
+def revoke_certificate(certificate, reason):
+    """Revoke `certificate` (locked by the caller) now, for `reason`, with an audit event."""
+    certificate.revoked_at = timezone.now()
+    certificate.revocation_reason = reason
+    certificate.save(update_fields=["revoked_at", "revocation_reason"])
+    audit.record(actor=None, action=audit.Action.CERTIFICATE_REVOKED, target=certificate, reason=reason)
+
+
+def withdraw_step_completion(*, user, page, reason, outline=None):
+    """Reopen step `page` for `user` when the step's own rule no longer holds (a quiz
+    whose only passing attempt was graded again as failed): the step is marked viewed
+    again, with an audit event, the rollups follow, and the learner's certificate of the
+    course, which needs every step completed, is revoked for `reason`. Does nothing when
+    the step is not completed or its rule still holds. Returns whether it reopened it."""
+    if outline is None:
+        course = course_of(page)
+        if course is None:
+            return False
+        outline = course_outline(course)
+    with transaction.atomic():
+        enrollment = Enrollment.objects.select_for_update().filter(user=user, course=outline.course).first()
+        completed = StepProgress.objects.filter(user=user, step_id=page.pk, status=COMPLETED)
+        if enrollment is None or not completed.exists() or page.specific.completion_earned(user):
+            return False
+        enrollment.user = user
+        completed.update(status=StepProgress.Status.VIEWED, completed_at=None, score=None)
+        audit.record(actor=None, action=audit.Action.COMPLETION_WITHDRAWN, target=user,
+                     step=page.pk, course=outline.course.pk)
+        refresh_enrollments(outline, [enrollment])
+        certificate = Certificate.objects.select_for_update().filter(
+            user=user, course=outline.course, revoked_at__isnull=True).first()
+        if certificate is not None:
+            revoke_certificate(certificate, reason)
+    return True
 
 
 def recount_course(course, force=False):

@@ -34,6 +34,11 @@ def bank_questions():
     )
 
 
+def tags_in_use():
+    """The themes of the bank's questions, each once, in order."""
+    return Question.objects.exclude(tag="").order_by("tag").values_list("tag", flat=True).distinct()
+
+
 @dataclass(frozen=True)
 class QuizUse:
     """A quiz asking a question of the bank."""
@@ -77,3 +82,15 @@ def right_answer_score(question):
         return None if grade.needs_review else Decimal(grade.score)
     except (StopIteration, IndexError, ArithmeticError, ValidationError):
         return None
+
+
+@transaction.atomic
+def create_question(data):
+    """A new question of the bank, saved with its options, from plain data (the format of
+    the demo quizzes, courses/demo/quizzes_fr.json: its `type`, `prompt`, fields and options)."""
+    model = Question.of_kind(data["type"])
+    question = model(prompt=data["prompt"], **model.fields_from(data))
+    for relation, options in model.options_from(data).items():
+        setattr(question, relation, options)
+    question.save()
+    return question

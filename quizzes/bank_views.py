@@ -32,8 +32,10 @@ from quizzes.bank import (
     question_types_by_content_type,
     quizzes_using,
     right_answer_score,
+    tags_in_use,
 )
 from quizzes.models import Question, format_decimal
+from quizzes.regrading import regrade_offer
 from quizzes.selectors import AskedQuestion, with_html
 
 ANY_SNIPPET_PERMISSION = ("add", "change", "delete", "view")
@@ -70,8 +72,7 @@ class QuestionBankFilterSet(WagtailFilterSet):
     )
     tag = django_filters.ChoiceFilter(
         label=_("Thème"), empty_label=_("Tous les thèmes"),
-        choices=lambda: [(tag, tag) for tag in Question.objects.exclude(tag="").order_by("tag")
-                         .values_list("tag", flat=True).distinct()],
+        choices=lambda: [(tag, tag) for tag in tags_in_use()],
     )
 
     class Meta:
@@ -97,7 +98,23 @@ class ActionsColumn(Column):
         return context
 
 
-class QuestionBankIndexView(IndexView):
+class SeesTheBank:
+    """A view over the whole bank: refused to whoever may see no question type; `types`
+    are those the user may see."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not types_allowed(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def types(self):
+        """{content type id: question type} the user may see."""
+        allowed = set(types_allowed(self.request.user))
+        return {pk: model for pk, model in question_types_by_content_type().items() if model in allowed}
+
+
+class QuestionBankIndexView(SeesTheBank, IndexView):
     """Every question of every type the trainer may see, one query for the rows and one
     for the quizzes of the page shown, whatever their number."""
 
@@ -110,17 +127,6 @@ class QuestionBankIndexView(IndexView):
     search_fields = ["prompt", "tag"]
     search_backend_name = None  # the ORM's icontains: Question is not in the search index
     paginate_by = 50
-
-    def dispatch(self, request, *args, **kwargs):
-        if not types_allowed(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    @cached_property
-    def types(self):
-        """{content type id: question type} the user may see."""
-        allowed = set(types_allowed(self.request.user))
-        return {pk: model for pk, model in question_types_by_content_type().items() if model in allowed}
 
     def get_base_queryset(self):
         return bank_questions().filter(polymorphic_ctype_id__in=list(self.types))
@@ -242,7 +248,14 @@ def right_answer_sentence(score):
 
 
 class QuestionEditView(EditView):
-    """A type's own editor, with the bank's preview and duplicate among its actions."""
+    """A type's own editor, with the bank's preview, duplicate and regrade among its
+    actions. Saving a new answer key for a question that graded attempts answered leads
+    to the regrade's confirmation (quizzes.regrading.regrade_offer)."""
+
+    def get_success_url(self):
+        if regrade_offer(self.object):
+            return reverse("question_bank:regrade", args=[self.object.pk])
+        return super().get_success_url()
 
     @cached_property
     def header_more_buttons(self):
@@ -252,6 +265,8 @@ class QuestionEditView(EditView):
         if self.user_has_permission("add"):
             buttons.append(Button(_("Dupliquer"), url=reverse("question_bank:duplicate", args=[self.object.pk]),
                                   icon_name="copy", priority=50))
+        buttons.append(Button(_("Recorriger les tentatives"), url=reverse("question_bank:regrade", args=[self.object.pk]),
+                              icon_name="redirect", priority=60))
         return buttons
 
 
@@ -265,6 +280,8 @@ class QuestionBankViewSet(ViewSet):
     model = Question  # the menu group names its app from its items' models
 
     def get_urlpatterns(self):
+        from quizzes.views_regrade import RegradeConfirmView, RegradeStatusView  # they use this module's helpers
+
         index = QuestionBankIndexView.as_view(
             index_url_name="question_bank:index", index_results_url_name="question_bank:index_results"
         )
@@ -278,6 +295,8 @@ class QuestionBankViewSet(ViewSet):
             path("nouvelle/", QuestionTypePickerView.as_view(), name="new"),
             path("<id:question_id>/dupliquer/", DuplicateQuestionView.as_view(), name="duplicate"),
             path("<id:question_id>/apercu/", QuestionPreviewView.as_view(), name="preview"),
+            path("<id:question_id>/recorriger/", RegradeConfirmView.as_view(), name="regrade"),
+            path("recorrection/<id:regrade_id>/", RegradeStatusView.as_view(), name="regrade_status"),
         ]
 
     @cached_property

@@ -300,11 +300,7 @@ def _grade(attempt_id):
     attempt.quiz = page_object(attempt.quiz_id)  # as published, kept per content token
     answers = list(attempt.answers.all())
     questions = {q.pk: q for q in load_questions([a.question_id for a in answers])}
-    grades = []
-    for answer in answers:
-        grade = questions[answer.question_id].grade(answer.payload)
-        answer.score, answer.max_score, answer.feedback = grade.score, grade.max_score, grade.feedback
-        grades.append(grade)
+    grades = [grade_answer(questions[answer.question_id], answer) for answer in answers]
     if any(grade.needs_review for grade in grades):
         return _wait_for_review(attempt, answers, questions)
     result = attempt_result_of(attempt, answers, questions)
@@ -325,6 +321,15 @@ def _grade(attempt_id):
         statistics.request_refresh(attempt.quiz_id)
         complete_passed_step(attempt, result, outline)
     return True
+
+
+def grade_answer(question, answer):
+    """Grade `answer`, an Answer to `question`, in memory: its score (None while a person
+    must review it), maximum and feedback are set. Returns the Grade. The first grading
+    and a regrade (quizzes.regrading) both grade through here."""
+    grade = question.grade(answer.payload)
+    answer.score, answer.max_score, answer.feedback = grade.score, grade.max_score, grade.feedback
+    return grade
 
 
 def _wait_for_review(attempt, answers, questions):
@@ -390,7 +395,7 @@ def complete_passed_step(attempt, result, outline):
 
 def save_grades(answers):
     """Write the score (null while awaiting review), maximum, feedback and certainty-based
-    score of `answers` (of one attempt) in one UPDATE.
+    score of `answers` (of one attempt, or of a regrade's batch) in one UPDATE.
 
     Written by hand: Django's bulk_update builds one CASE expression per field and row
     and spent about 5 ms on a 10-question attempt, a fifth of a whole grading."""

@@ -1,5 +1,5 @@
-"""Quiz tasks, on the `grading` queue but the item statistics' two, on `reports`
-(config.settings: CELERY_TASK_ROUTES)."""
+"""Quiz tasks, on the `grading` queue but the item statistics' two and the regrades' two,
+on `reports` (config.settings: CELERY_TASK_ROUTES)."""
 
 from celery import shared_task
 
@@ -63,3 +63,19 @@ def send_due_item_statistics():
     from quizzes import statistics
 
     return statistics.send_due_computations()
+
+
+@shared_task(name="quizzes.tasks.plan_regrade", **durable())
+def plan_regrade(regrade_id):
+    """A regrade's coordinator: sends its attempts left as batches (quizzes.regrading). Idempotent."""
+    from quizzes import regrading
+
+    return regrading.plan_regrade(regrade_id)
+
+
+@shared_task(name="quizzes.tasks.regrade_batch", **durable())
+def regrade_batch(regrade_id, attempt_ids):
+    """Regrade a batch of attempts (quizzes.regrading). Each attempt is regraded once per regrade."""
+    from quizzes import regrading
+
+    return regrading.regrade_attempts(regrade_id, attempt_ids)

@@ -1,8 +1,15 @@
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 
+from quizzes.chooser import question_chooser_viewset
 from quizzes.viewsets import QuestionBank
 
 register_snippet(QuestionBank)
+
+
+@hooks.register("register_admin_viewset")
+def register_question_chooser():
+    return question_chooser_viewset
 
 
 # --- Item statistics of a quiz (quizzes.statistics) ---------------------------------------
@@ -10,7 +17,6 @@ register_snippet(QuestionBank)
 # Imported here, with the hooks they serve, so that this section stands on its own.
 from django.urls import path, reverse  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
-from wagtail import hooks  # noqa: E402
 from wagtail.admin.widgets import Button  # noqa: E402
 from wagtail.models import Page  # noqa: E402
 

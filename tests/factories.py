@@ -59,6 +59,16 @@ def make_user(**fields):
     return User.objects.create_user(password=password, **fields)
 
 
+def make_manager(**fields):
+    """A person who manages a team of an organisation of their own (no admin access)."""
+    from learners.models import Membership, Organisation
+
+    person = make_user(**fields)
+    organisation = Organisation.objects.create(name=f"Organisation {person.pk}", slug=f"organisation-{person.pk}")
+    Membership.objects.create(user=person, organisation=organisation, role=Membership.Role.MANAGER)
+    return person
+
+
 def enrolled_client(client, user, course):
     """`client` logged in as `user`, enrolled in `course`."""
     from learners import progress
@@ -93,13 +103,10 @@ EXAMPLE_QUESTIONS = {
 def make_question(kind, number=0, **fields):
     """A saved question of `kind` (a question type's name) with its options, as in
     EXAMPLE_QUESTIONS; 2 points."""
-    model = Question.of_kind(kind)
+    from quizzes.bank import create_question
+
     data = {"prompt": f"Question {kind} {number} {next(_numbers)}", "points": 2, **EXAMPLE_QUESTIONS[kind], **fields}
-    question = model(prompt=data["prompt"], **model.fields_from(data))
-    for relation, options in model.options_from(data).items():
-        setattr(question, relation, options)
-    question.save()
-    return question
+    return create_question({**data, "type": kind})
 
 
 QUESTION_KINDS = [model.kind for model in Question.types()]  # every type, in the bank's order

@@ -19,8 +19,8 @@ from courses.models import ModulePage
 from learners import notices, progress
 from learners.models import Certificate, Enrollment, Membership, Notice, Organisation, StepProgress
 from learners.roles import TRAINERS_GROUP
-from quizzes import grading, reviews, services
-from quizzes.models import Answer, Attempt, EssayQuestion
+from quizzes import grading, regrading, reviews, services
+from quizzes.models import Answer, Attempt, EssayQuestion, TrueFalseQuestion
 from tests.conftest import WorkerProcess
 from tests.factories import as_form, make_course_with, make_quiz, make_user, right_answers
 from tests.utils import wait_for
@@ -269,6 +269,32 @@ def test_item_statistics_count_an_essay_once_reviewed_and_ignore_attempts_awaiti
     essay_id = EssayQuestion.objects.get().pk
     item = next(row for row in stored.report["questions"] if row["question"] == essay_id)
     assert Decimal(str(item["facility_index"])) == 50  # 1 of 2 points
+
+
+def test_a_regrade_keeps_the_reviewers_scores_and_an_essay_is_never_regraded(essay_quiz, sent_tasks):
+    quiz, learner, _course = essay_quiz
+    attempt = submitted(quiz, learner)
+    services.grade_submitted_attempt(attempt.pk)
+    reviews.review_answer(reviewer=trainer(), answer_id=essay_answer_of(attempt).pk, score=Decimal("1.5"), comment="")
+    assert reviews.finalise_reviewed_attempt(attempt.pk)
+
+    # an essay has no key to apply again: nothing is offered, a regrade is refused
+    essay = EssayQuestion.objects.get(pk__in=quiz.question_ids())
+    assert regrading.regrade_offer(essay) == 0
+    with pytest.raises(regrading.GradedByAPerson):
+        regrading.start_regrade(question=essay, user=trainer("Lina"))
+
+    # the true-or-false's key flipped: its answer is regraded, the reviewed essay keeps its score
+    statement = TrueFalseQuestion.objects.get(pk__in=quiz.question_ids())
+    statement.answer = not statement.answer
+    statement.save()
+    regrade = regrading.start_regrade(question=statement, user=trainer("Lina"))
+    regrading.regrade_attempts(regrade.pk, regrading.remaining_attempt_ids(regrade))
+
+    attempt.refresh_from_db()
+    assert essay_answer_of(attempt).score == Decimal("1.5")
+    assert (attempt.status, attempt.score, attempt.max_score, attempt.percent) == (
+        Attempt.Status.GRADED, Decimal("1.5"), 4, 37)
 
 
 def test_the_finalisation_waits_while_an_essay_is_still_to_review(essay_quiz):

@@ -294,6 +294,8 @@ CELERY_TASK_ROUTES = {
     "learners.tasks.recount_course_progress": {"queue": "reports"},
     "quizzes.tasks.compute_item_statistics": {"queue": "reports"},  # a name beats the pattern above
     "quizzes.tasks.send_due_item_statistics": {"queue": "reports"},
+    "quizzes.tasks.plan_regrade": {"queue": "reports"},  # a trainer's regrade: nobody waits on a page
+    "quizzes.tasks.regrade_batch": {"queue": "reports"},
     "learners.tasks.build_export": {"queue": "reports"},
     "learners.tasks.delete_expired_exports": {"queue": "reports"},
     # mail

@@ -1,8 +1,9 @@
 """Quizzes: a QuizPage (a step of a module) asks questions from the question bank.
 
 page.py holds the quiz page, questions.py the bank (Question and every type but one),
-triage.py the moderation triage type, essay.py the essay (scored by a trainer), attempts.py the learners' attempts and answers,
-statistics.py the stored item statistics of each quiz.
+triage.py the moderation triage type, essay.py the essay (scored by a trainer), attempts.py
+the learners' attempts and answers, statistics.py the stored item statistics of each quiz,
+regrades.py the regrades after an answer key changed.
 Their public names are all importable from here. A question type in a module of its own
 is one class, and its module imported here."""
 
@@ -24,6 +25,7 @@ from quizzes.models.questions import (
     TrueFalseQuestion,
     format_decimal,
 )
+from quizzes.models.regrades import Regrade, RegradedAttempt
 from quizzes.models.statistics import QuizStatistics
 from quizzes.models.triage import TriageAction, TriageCategory, TriageComment, TriageQuestion
 from quizzes.models.essay import EssayQuestion  # noqa: I001 - after triage: the bank lists types in import order
@@ -31,6 +33,6 @@ from quizzes.models.essay import EssayQuestion  # noqa: I001 - after triage: the
 __all__ = [
     "Answer", "Attempt", "ChoiceQuestionMixin", "EssayQuestion", "MatchingPair", "MatchingQuestion", "MultipleChoiceOption",
     "MultipleChoiceQuestion", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
-    "QuizStatistics", "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
+    "QuizStatistics", "Regrade", "RegradedAttempt", "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
     "TriageComment", "TriageQuestion", "TrueFalseQuestion", "format_decimal",
 ]
