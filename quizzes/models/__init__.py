@@ -14,10 +14,12 @@ from quizzes.models.questions import (
     MatchingQuestion,
     MultipleChoiceOption,
     MultipleChoiceQuestion,
+    NumericOption,
     NumericQuestion,
     OrderingItem,
     OrderingQuestion,
     Question,
+    ShortAnswerOption,
     ShortAnswerQuestion,
     SingleChoiceOption,
     SingleChoiceQuestion,
@@ -29,7 +31,7 @@ from quizzes.models.triage import TriageAction, TriageCategory, TriageComment, T
 
 __all__ = [
     "Answer", "Attempt", "ChoiceQuestionMixin", "MatchingPair", "MatchingQuestion", "MultipleChoiceOption",
-    "MultipleChoiceQuestion", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
-    "QuizStatistics", "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
+    "MultipleChoiceQuestion", "NumericOption", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
+    "QuizStatistics", "ShortAnswerOption", "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
     "TriageComment", "TriageQuestion", "TrueFalseQuestion", "format_decimal",
 ]
