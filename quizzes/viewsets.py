@@ -1,11 +1,13 @@
 """The question bank in the Wagtail admin: every question in one listing first (see
-quizzes.bank_views), then one snippet screen per question type, grouped under one menu.
+quizzes.bank_views), the GIFT import (quizzes.gift_views), then one snippet screen per
+question type, grouped under one menu.
 Each type edits its own options inline (choices, pairs, items)."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from quizzes.bank_views import QuestionBankViewSet, QuestionEditView
+from quizzes.gift_views import GiftViewSet
 from quizzes.models import Question
 
 
@@ -25,4 +27,6 @@ class QuestionBank(SnippetViewSetGroup):
     menu_label = _("Banque de questions")
     menu_icon = "help"
     menu_order = 300
-    items = [QuestionBankViewSet(), *(QuestionTypeViewSet(model=model) for model in Question.types())]
+    items = [
+        QuestionBankViewSet(), GiftViewSet(), *(QuestionTypeViewSet(model=model) for model in Question.types())
+    ]

@@ -39,3 +39,23 @@ def quiz_statistics_header_button(page, user, view_name, next_url=None):
 @hooks.register("register_page_listing_more_buttons")
 def quiz_statistics_listing_button(page, user, next_url=None):
     yield from quiz_statistics_button(page, user, priority=55)
+
+
+# --- A quiz's questions as a GIFT file (quizzes.gift_views) ---------------------------------
+
+
+def quiz_gift_button(page, user, priority):
+    """The GIFT download of a quiz's questions, for those who may edit it; nothing on other pages."""
+    if issubclass(page.specific_class or Page, QuizPage) and page.permissions_for_user(user).can_edit():
+        yield Button(_("Exporter les questions (GIFT)"), reverse("gift:export_quiz", args=[page.pk]),
+                     icon_name="download", priority=priority)
+
+
+@hooks.register("register_page_header_buttons")
+def quiz_gift_header_button(page, user, view_name, next_url=None):
+    yield from quiz_gift_button(page, user, priority=67)
+
+
+@hooks.register("register_page_listing_more_buttons")
+def quiz_gift_listing_button(page, user, next_url=None):
+    yield from quiz_gift_button(page, user, priority=56)

@@ -45,8 +45,8 @@ ADMIN_FORMS = dict([
     (SingleChoiceQuestion, common("Choix unique ?", **inline("choices", CHOICES))),
     (MultipleChoiceQuestion, common("Choix multiple ?", **inline("choices", CHOICES + [{"text": "Aussi", "is_correct": "on"}]))),
     (TrueFalseQuestion, common("Vrai ou faux ?", answer="on", feedback_true="Oui", feedback_false="Non")),
-    (ShortAnswerQuestion, common("Réponse courte ?", accepted_answers="RGPD\nGDPR")),
-    (NumericQuestion, common("Combien ?", answer="72", tolerance="0")),
+    (ShortAnswerQuestion, common("Réponse courte ?", accepted_answers="RGPD\nGDPR", **inline("weighted_answers", []))),
+    (NumericQuestion, common("Combien ?", answer="72", tolerance="0", **inline("other_answers", []))),
     (MatchingQuestion, common("Associez", **inline("pairs", [{"left": "A", "right": "1"}, {"left": "B", "right": "2"}]))),
     (OrderingQuestion, common("Ordonnez", **inline("items", [{"text": "Un"}, {"text": "Deux"}, {"text": "Trois"}]))),
     (TriageQuestion, common("Triez ces commentaires", **inline("comments", [
