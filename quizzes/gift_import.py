@@ -194,10 +194,9 @@ def numeric_to_gift(question):
 
 
 def matching_to_bank(parsed):
-    if any(not pair.prompt for pair in parsed.pairs):
-        raise NotImportable(_(
-            "la banque ne prend pas encore les réponses sans élément (« =-> réponse ») : retirez-les."
-        ))
+    """Pairs in their order; a pair without an item (`=-> answer`) is a decoy."""
+    if sum(1 for pair in parsed.pairs if pair.prompt) < 2:
+        raise NotImportable(_("une association demande au moins 2 paires avec un élément, en plus des leurres."))
     pair = option_model("matching", "pairs")
     return {}, {"pairs": [pair(left=p.prompt, right=p.answer) for p in parsed.pairs]}
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.template.loader import render_to_string
 from django.test import Client
 
 from courses.models import ModulePage
@@ -28,6 +29,7 @@ from quizzes.models import (
     ShortAnswerOption,
     SingleChoiceOption,
 )
+from quizzes.selectors import AskedQuestion
 from tests.factories import QUESTION_KINDS, add_page, make_course_with, make_question, make_user
 
 pytestmark = pytest.mark.django_db
@@ -169,6 +171,23 @@ def test_matching_pairs_each_earn_their_share():
     assert score(question, two_of_three)[0] == Decimal("0.67")
 
 
+def test_matching_answers_without_an_item_are_decoys_offered_but_matching_nothing():
+    question = only("Associez. {=chat -> miaule =chien -> aboie =-> hennit}")
+    chat, chien, decoy = question.pairs.all()
+
+    assert (decoy.left, decoy.right) == ("", "hennit")
+    assert question.correct_answer_text() == "chat → miaule ; chien → aboie"
+    assert question.raw_from_post({f"q-{question.pk}-{chat.pk}": str(decoy.pk)}) == {
+        str(chat.pk): str(decoy.pk), str(chien.pk): None,
+    }
+    assert score(question, {str(chat.pk): str(chat.pk), str(chien.pk): str(decoy.pk)})[0] == Decimal("0.5")
+    assert score(question, question.example_response(right=True))[0] == 1
+    assert score(question, question.example_response(right=False))[0] == 0
+    item = AskedQuestion(number=1, question=question, options=question.options())
+    html = render_to_string("quizzes/includes/asked_question.html", {"item": item})
+    assert html.count("<select") == 2 and html.count(">hennit</option>") == 2
+
+
 def test_titles_general_feedback_escapes_comments_categories_and_formats():
     text = "\n".join([
         "// une ligne de commentaire",
@@ -273,8 +292,8 @@ def test_a_utf8_file_with_a_bom_and_windows_line_endings():
     ("Vrai ? {T}\n\nNombre ? {#5..1}", "Ligne 3 : intervalle 5..1 : le minimum dépasse le maximum."),
     ("Vrai ? {T}\n\nNombre ? {#=%50%3}",
      "Ligne 3 : aucune réponse numérique ne vaut 100 % : il en faut une pour obtenir tous les points."),
-    ("Vrai ? {T}\n\nAssociez {=a -> 1 =b -> 2 =-> 3}",
-     "Ligne 3 : la banque ne prend pas encore les réponses sans élément (« =-> réponse ») : retirez-les."),
+    ("Vrai ? {T}\n\nAssociez {=a -> 1 =-> 2 =-> 3}",
+     "Ligne 3 : une association demande au moins 2 paires avec un élément, en plus des leurres."),
     ("Vrai ? {T}\n\nLong ? {=" + "x" * 501 + " ~non}",
      "Ligne 3 : réponse proposée : Assurez-vous que cette valeur comporte au plus 500 caractères (actuellement 501)."),
     ("", "Le fichier ne contient aucune question à importer."),
@@ -348,7 +367,9 @@ def weighted_questions():
     type(numeric).objects.filter(pk=numeric.pk).update(feedback="Exact", feedback_otherwise="Non")
     NumericOption.objects.create(question=numeric, value=3, tolerance=Decimal("0.5"), weight=50, feedback="Presque")
     NumericOption.objects.create(question=numeric, value=-1, tolerance=0, weight=-10)
-    return [single, multiple, true_false, short, numeric]
+    matching = make_question("matching", points=1)
+    MatchingPair.objects.create(question=matching, left="", right="Leurre")
+    return [single, multiple, true_false, short, numeric, matching]
 
 
 def exportable_kinds():

@@ -588,7 +588,8 @@ def format_decimal(value):
 
 
 class MatchingQuestion(Question):
-    """Pair each item on the left with its match on the right; partial credit per pair."""
+    """Pair each item on the left with its match on the right; partial credit per pair.
+    A pair without an item is a decoy: its match is offered, but matches no item."""
 
     kind = "matching"
     description = _("Associer chaque élément à son correspondant ; chaque paire juste rapporte sa part.")
@@ -604,46 +605,55 @@ class MatchingQuestion(Question):
     def options_from(cls, data):
         return {"pairs": [MatchingPair(left=pair["left"], right=pair["right"]) for pair in data["pairs"]]}
 
+    def asked_pairs(self):
+        """The pairs whose item the learner matches (all but the decoys)."""
+        return [pair for pair in self.pairs.all() if pair.left]
+
     def raw_from_post(self, data):
-        return {str(pair.pk): data.get(f"{self.field_name}-{pair.pk}") for pair in self.pairs.all()}
+        return {str(pair.pk): data.get(f"{self.field_name}-{pair.pk}") for pair in self.asked_pairs()}
 
     def form_field_names(self):
-        return {f"{self.field_name}-{pair.pk}" for pair in self.pairs.all()}
+        return {f"{self.field_name}-{pair.pk}" for pair in self.asked_pairs()}
 
     def clean_response(self, raw):
         if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
             return None
         if not isinstance(raw, dict):
             raise ValidationError(gettext("Associez chaque élément à un élément de la liste."))
-        ids = {pair.pk for pair in self.pairs.all()}
-        if {str(pk) for pk in ids} != set(map(str, raw)) or any(is_blank(value) for value in raw.values()):
+        asked = {str(pair.pk) for pair in self.asked_pairs()}
+        if asked != set(map(str, raw)) or any(is_blank(value) for value in raw.values()):
             raise ValidationError(gettext("Associez chaque élément de gauche à un élément de la liste."))
         message = gettext("Choisissez une association parmi celles proposées.")
+        ids = {pair.pk for pair in self.pairs.all()}
         return {str(left): parse_id(right, ids, message) for left, right in raw.items()}
 
     def grade(self, answer):
         if answer is None:
             return self.no_answer()
-        pairs = list(self.pairs.all())
+        pairs = self.asked_pairs()
         right = sum(1 for pair in pairs if answer.get(str(pair.pk)) == pair.pk)
-        return Grade(points(self.points, Decimal(right) / Decimal(len(pairs))), self.max_score)
+        return Grade(points(self.points, Decimal(right) / Decimal(max(len(pairs), 1))), self.max_score)
 
     def example_response(self, right=True):
-        pairs = [pair.pk for pair in self.pairs.all()]
-        matched = pairs if right else pairs[1:] + pairs[:1]
-        return {str(left): str(chosen) for left, chosen in zip(pairs, matched)}
+        everyone = [pair.pk for pair in self.pairs.all()]
+        matched = everyone if right else everyone[1:] + everyone[:1]
+        chosen = dict(zip(everyone, matched))
+        return {str(pair.pk): str(chosen[pair.pk]) for pair in self.asked_pairs()}
 
     def correct_answer_text(self):
-        return " ; ".join(f"{pair.left} → {pair.right}" for pair in self.pairs.all())
+        return " ; ".join(f"{pair.left} → {pair.right}" for pair in self.asked_pairs())
 
     def answer_text(self, answer):
         rights = {pair.pk: pair.right for pair in self.pairs.all()}
-        return " ; ".join(f"{pair.left} → {rights.get(answer.get(str(pair.pk)), '?')}" for pair in self.pairs.all())
+        return " ; ".join(f"{pair.left} → {rights.get(answer.get(str(pair.pk)), '?')}" for pair in self.asked_pairs())
 
 
 class MatchingPair(Orderable):
     question = ParentalKey(MatchingQuestion, on_delete=models.CASCADE, related_name="pairs")
-    left = models.CharField(_("élément"), max_length=255)
+    left = models.CharField(
+        _("élément"), max_length=255, blank=True,
+        help_text=_("Vide : un leurre, une association proposée qui ne correspond à aucun élément."),
+    )
     right = models.CharField(_("son association"), max_length=255)
 
     panels = [FieldPanel("left"), FieldPanel("right")]
