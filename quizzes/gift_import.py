@@ -135,7 +135,10 @@ def true_false_to_bank(parsed):
 
 
 def true_false_to_gift(question):
-    right, wrong = (question.feedback_true, question.feedback_false)[:: 1 if question.answer else -1]
+    if question.answer:
+        right, wrong = question.feedback_true, question.feedback_false
+    else:
+        right, wrong = question.feedback_false, question.feedback_true
     return {"answer": question.answer, "feedback_if_right": right, "feedback_if_wrong": wrong}
 
 
@@ -145,6 +148,8 @@ def short_answer_to_bank(parsed):
     accepted, weighted = [], []
     option = option_model("short_answer", "weighted_answers")
     for answer in parsed.answers:
+        if not answer.text:
+            raise NotImportable(_("une réponse attendue est vide une fois son HTML retiré."))
         if answer.weight == FULL_WEIGHT and not answer.feedback and "\n" not in answer.text:
             accepted.append(answer.text)
         else:
@@ -271,8 +276,14 @@ def with_texts(parsed, convert):
 
 
 def texts_of(parsed):
+    """Every text of `parsed` that with_texts converts."""
     found = []
-    with_texts(parsed, lambda text: found.append(text) or text)
+
+    def keep(text):
+        found.append(text)
+        return text
+
+    with_texts(parsed, keep)
     return found
 
 
@@ -365,8 +376,8 @@ def read_file(source):
             target.append(gift.located(question.line, problem.message))
     if not questions and not errors:
         errors.append(gift.GiftError(None, _("Le fichier ne contient aucune question à importer.")))
-    by_line = lambda error: (error.line or 0)  # noqa: E731
-    return ReadFile(tuple(questions), tuple(sorted(errors, key=by_line)), tuple(notices))
+    errors.sort(key=lambda error: error.line or 0)
+    return ReadFile(tuple(questions), tuple(errors), tuple(notices))
 
 
 @transaction.atomic

@@ -30,18 +30,13 @@ from wagtail.admin.viewsets.base import ViewSet
 
 from quizzes import gift
 from quizzes.bank import right_answer_score
-from quizzes.bank_views import right_answer_sentence, types_allowed
+from quizzes.bank_views import can_import, right_answer_sentence, types_allowed
 from quizzes.gift_import import ImportRefused, export_questions, import_questions, read_file
 from quizzes.models import Question, QuizPage
 from quizzes.selectors import AskedQuestion, load_questions
 
-IMPORT_PERMISSION = "quizzes.import_questions"
 SESSION_KEY = "gift_import"
 MAX_KEPT_BYTES = 4 * 1024 * 1024  # the compressed text kept in a session between preview and confirm
-
-
-def can_import(user):
-    return user.has_perm(IMPORT_PERMISSION)
 
 
 def require_import_permission(request):
@@ -90,16 +85,27 @@ def kept_upload(session):
 # --- Screens -------------------------------------------------------------------------------
 
 
-class GiftUploadView(WagtailAdminTemplateMixin, View):
-    """Step 1: the trainer sends a file; it is kept in the session, then previewed."""
+class GiftScreen(WagtailAdminTemplateMixin, View):
+    """A screen of the import: for those who may import, under "Toutes les questions"."""
 
-    template_name = "quizzes/admin/gift_upload.html"
-    page_title = _("Importer des questions (GIFT)")
     header_icon = "upload"
 
     def dispatch(self, request, *args, **kwargs):
         require_import_permission(request)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [
+            {"url": reverse("question_bank:index"), "label": gettext("Toutes les questions")},
+            {"url": "", "label": self.get_page_title()},
+        ]
+
+
+class GiftUploadView(GiftScreen):
+    """Step 1: the trainer sends a file; it is kept in the session, then previewed."""
+
+    template_name = "quizzes/admin/gift_upload.html"
+    page_title = _("Importer des questions (GIFT)")
 
     def get(self, request):
         return self.render(GiftUploadForm())
@@ -138,17 +144,12 @@ class PreviewItem:
         self.correct_answer_text = question.correct_answer_text() if score is not None else ""
 
 
-class GiftPreviewView(WagtailAdminTemplateMixin, View):
+class GiftPreviewView(GiftScreen):
     """Step 2: every question of the kept file as the learner will see it, every error and
     left-out text with its line; POST imports the kept file whole, or nothing."""
 
     template_name = "quizzes/admin/gift_preview.html"
     page_title = _("Aperçu de l'import GIFT")
-    header_icon = "upload"
-
-    def dispatch(self, request, *args, **kwargs):
-        require_import_permission(request)
-        return super().dispatch(request, *args, **kwargs)
 
     def get(self, request):
         kept = kept_upload(request.session)

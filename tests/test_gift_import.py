@@ -31,6 +31,7 @@ from quizzes.models import (
 )
 from quizzes.selectors import AskedQuestion
 from tests.factories import QUESTION_KINDS, add_page, make_course_with, make_question, make_user
+from tests.utils import inline_panel
 
 pytestmark = pytest.mark.django_db
 
@@ -296,7 +297,9 @@ def test_a_utf8_file_with_a_bom_and_windows_line_endings():
      "Ligne 3 : une association demande au moins 2 paires avec un élément, en plus des leurres."),
     ("Vrai ? {T}\n\nLong ? {=" + "x" * 501 + " ~non}",
      "Ligne 3 : réponse proposée : Assurez-vous que cette valeur comporte au plus 500 caractères (actuellement 501)."),
+    ("Vrai ? {T}\n\nMot ? {=<b></b> =oui}", "Ligne 3 : une réponse attendue est vide une fois son HTML retiré."),
     ("", "Le fichier ne contient aucune question à importer."),
+    ("Un texte seul.", "Le fichier ne contient aucune question à importer."),
 ])
 def test_a_file_with_any_error_imports_nothing_and_says_where(text, message):
     make_question("single_choice")
@@ -492,6 +495,19 @@ def test_a_file_over_10_mb_is_refused_before_anything_is_kept(trainer_client):
     assert "gift_import" not in trainer_client.session
 
 
+def test_a_file_that_even_compressed_is_too_large_to_keep_is_refused(trainer_client):
+    import base64
+    import os
+
+    noise = base64.b64encode(os.urandom(4_600_000))  # 6 MB of text that hardly compresses
+
+    response = upload(trainer_client, b"// " + noise + b"\n\nVrai ? {T}")
+
+    assert response.status_code == 400
+    assert "trop volumineux pour être prévisualisé" in response.content.decode()
+    assert "gift_import" not in trainer_client.session
+
+
 def test_the_preview_reads_the_same_few_queries_whatever_the_number_of_questions(trainer_client, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -503,6 +519,7 @@ def test_the_preview_reads_the_same_few_queries_whatever_the_number_of_questions
             page_of(trainer_client.get(PREVIEW))
         counts.append(len(queries))
     assert counts[0] == counts[1]
+    # the session with its person, the admin's permissions, profile, locale and menu: nothing per question
     with django_assert_max_num_queries(8):
         page_of(trainer_client.get(PREVIEW))
 
@@ -649,22 +666,13 @@ def test_the_command_refuses_a_file_over_10_mb_and_a_missing_file(tmp_path):
 # --- Weights in the admin ----------------------------------------------------------------------
 
 
-def admin_inline(prefix, rows):
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
-    for index, row in enumerate(rows):
-        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
-        data.update({f"{prefix}-{index}-ORDER": str(index + 1), f"{prefix}-{index}-id": "", f"{prefix}-{index}-DELETE": ""})
-    return data
-
-
 def test_a_trainer_sets_weights_in_the_admin_and_grading_follows_them(trainer_client):
     common = {"title": "", "points": "2", "tag": "poids", "explanation": ""}
-    choices = admin_inline("choices", [
+    choices = inline_panel("choices", [
         {"text": "Juste", "is_correct": "on", "weight": "100"}, {"text": "À moitié", "weight": "50"}, {"text": "Faux", "weight": ""},
     ])
-    short = admin_inline("weighted_answers", [{"text": "Lutèce", "weight": "25", "feedback": "Ancien nom."}])
-    numeric = admin_inline("other_answers", [{"value": "3", "tolerance": "0.5", "weight": "50", "feedback": "Presque."}])
+    short = inline_panel("weighted_answers", [{"text": "Lutèce", "weight": "25", "feedback": "Ancien nom."}])
+    numeric = inline_panel("other_answers", [{"value": "3", "tolerance": "0.5", "weight": "50", "feedback": "Presque."}])
 
     for model, data in (("singlechoicequestion", {"prompt": "Choix ?", **choices}),
                         ("shortanswerquestion", {"prompt": "Capitale ?", "accepted_answers": "Paris", **short}),

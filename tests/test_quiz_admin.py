@@ -21,22 +21,13 @@ from quizzes.models import (
     TrueFalseQuestion,
 )
 from tests.factories import make_course_with, make_user
+from tests.utils import inline_panel as inline
 
 pytestmark = pytest.mark.django_db
 
 
 def common(prompt, **fields):
     return {"prompt": prompt, "points": "2", "tag": "test", "explanation": "Parce que.", **fields}
-
-
-def inline(prefix, rows):
-    """The management form and rows of a Wagtail InlinePanel."""
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
-    for index, row in enumerate(rows):
-        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
-        data.update({f"{prefix}-{index}-ORDER": str(index + 1), f"{prefix}-{index}-id": "", f"{prefix}-{index}-DELETE": ""})
-    return data
 
 
 CHOICES = [{"text": "Oui", "is_correct": "on", "feedback": "Bien."}, {"text": "Non", "feedback": "Hélas."}]
