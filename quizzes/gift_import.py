@@ -90,7 +90,7 @@ def canonical_weights(weights, multiple):
     return all(bank_weight(weight) in (share, -share) for weight in weights) if share else False
 
 
-def choices_to_bank(kind, multiple):
+def choices_to_bank(kind, *, multiple):
     def to_bank(parsed):
         option = option_model(kind, "choices")
         weights = [choice.weight for choice in parsed.choices]
@@ -108,7 +108,7 @@ def choices_to_bank(kind, multiple):
     return to_bank
 
 
-def choices_to_gift(multiple):
+def choices_to_gift(*, multiple):
     def to_gift(question):
         choices = list(question.choices.all())
         if question.is_weighted():
@@ -218,26 +218,61 @@ def nothing_to_gift(question):
     return {}
 
 
+def choices_texts(parsed, convert):
+    return {"choices": tuple(
+        replace(choice, text=convert(choice.text), feedback=convert(choice.feedback)) for choice in parsed.choices
+    )}
+
+
+def true_false_texts(parsed, convert):
+    return {"feedback_if_wrong": convert(parsed.feedback_if_wrong), "feedback_if_right": convert(parsed.feedback_if_right)}
+
+
+def short_answer_texts(parsed, convert):
+    return {"answers": tuple(
+        replace(answer, text=convert(answer.text), feedback=convert(answer.feedback)) for answer in parsed.answers
+    )}
+
+
+def numeric_texts(parsed, convert):
+    return {
+        "answers": tuple(replace(answer, feedback=convert(answer.feedback)) for answer in parsed.answers),
+        "feedback_otherwise": convert(parsed.feedback_otherwise),
+    }
+
+
+def matching_texts(parsed, convert):
+    return {"pairs": tuple(gift.Pair(prompt=convert(pair.prompt), answer=convert(pair.answer)) for pair in parsed.pairs)}
+
+
+def no_texts(parsed, convert):
+    return {}
+
+
 @dataclass(frozen=True)
 class Mapping:
     """How a kind of parsed question goes into the bank type named `kind`, and back:
-    `to_bank(parsed)` gives the type's own fields and options, `to_gift(question)` the
-    kind's own fields (the common ones are the same for every kind)."""
+    `texts(parsed, convert)` gives the kind's own texts passed through `convert`,
+    `to_bank(parsed)` the type's own fields and options, `to_gift(question)` the kind's own
+    fields (the common ones are the same for every kind)."""
 
     parsed: type
     kind: str
+    texts: Callable
     to_bank: Callable
     to_gift: Callable
 
 
 MAPPINGS = (
-    Mapping(gift.SingleChoice, "single_choice", choices_to_bank("single_choice", False), choices_to_gift(False)),
-    Mapping(gift.MultipleChoice, "multiple_choice", choices_to_bank("multiple_choice", True), choices_to_gift(True)),
-    Mapping(gift.TrueFalse, "true_false", true_false_to_bank, true_false_to_gift),
-    Mapping(gift.ShortAnswer, "short_answer", short_answer_to_bank, short_answer_to_gift),
-    Mapping(gift.Numeric, "numeric", numeric_to_bank, numeric_to_gift),
-    Mapping(gift.Matching, "matching", matching_to_bank, matching_to_gift),
-    Mapping(gift.Essay, "essay", no_options_to_bank, nothing_to_gift),
+    Mapping(gift.SingleChoice, "single_choice", choices_texts,
+            choices_to_bank("single_choice", multiple=False), choices_to_gift(multiple=False)),
+    Mapping(gift.MultipleChoice, "multiple_choice", choices_texts,
+            choices_to_bank("multiple_choice", multiple=True), choices_to_gift(multiple=True)),
+    Mapping(gift.TrueFalse, "true_false", true_false_texts, true_false_to_bank, true_false_to_gift),
+    Mapping(gift.ShortAnswer, "short_answer", short_answer_texts, short_answer_to_bank, short_answer_to_gift),
+    Mapping(gift.Numeric, "numeric", numeric_texts, numeric_to_bank, numeric_to_gift),
+    Mapping(gift.Matching, "matching", matching_texts, matching_to_bank, matching_to_gift),
+    Mapping(gift.Essay, "essay", no_texts, no_options_to_bank, nothing_to_gift),
 )
 
 
@@ -250,29 +285,14 @@ def mapping_of_question(question):
     return next((mapping for mapping in MAPPINGS if mapping.kind == question.kind), None)
 
 
-# --- The texts of a parsed question, each converted with one function ---------------------------
+# --- The texts of a parsed question ------------------------------------------------------------
 
 
 def with_texts(parsed, convert):
-    """`parsed` with every text passed through `convert` (prompt, feedback, answers, pairs)."""
+    """`parsed` with every text passed through `convert`: its prompt and general feedback,
+    and those its kind's mapping names (answers, feedback, pairs)."""
     changes = {"prompt": convert(parsed.prompt), "general_feedback": convert(parsed.general_feedback)}
-    if isinstance(parsed, (gift.SingleChoice, gift.MultipleChoice)):
-        changes["choices"] = tuple(
-            replace(choice, text=convert(choice.text), feedback=convert(choice.feedback)) for choice in parsed.choices
-        )
-    elif isinstance(parsed, gift.ShortAnswer):
-        changes["answers"] = tuple(
-            replace(answer, text=convert(answer.text), feedback=convert(answer.feedback)) for answer in parsed.answers
-        )
-    elif isinstance(parsed, gift.Numeric):
-        changes["answers"] = tuple(replace(answer, feedback=convert(answer.feedback)) for answer in parsed.answers)
-        changes["feedback_otherwise"] = convert(parsed.feedback_otherwise)
-    elif isinstance(parsed, gift.TrueFalse):
-        changes["feedback_if_wrong"] = convert(parsed.feedback_if_wrong)
-        changes["feedback_if_right"] = convert(parsed.feedback_if_right)
-    elif isinstance(parsed, gift.Matching):
-        changes["pairs"] = tuple(gift.Pair(prompt=convert(p.prompt), answer=convert(p.answer)) for p in parsed.pairs)
-    return replace(parsed, **changes)
+    return replace(parsed, **changes, **mapping_of_parsed(parsed).texts(parsed, convert))
 
 
 def texts_of(parsed):
