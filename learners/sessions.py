@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.functional import SimpleLazyObject
 
+from courses import publishing
 from learners.rawsql import column_converters, converted
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -54,7 +55,8 @@ class SessionStore(db.SessionStore):
 
 def session_with_person(session_key, now):
     """(the session row `session_key` if it has not expired at `now`, its person or None),
-    or None: one query, its SQL written once per database (learners.rawsql)."""
+    or None: one query, its SQL written once per database (learners.rawsql), which also
+    reads the content token for the request (courses.publishing.offer_token)."""
     from learners.models import Session, User
 
     query = _session_sql.get(connection.vendor)
@@ -66,7 +68,8 @@ def session_with_person(session_key, now):
         values = cursor.fetchone()
     if values is None:
         return None
-    values = list(values)
+    publishing.offer_token(values[-1])
+    values = list(values[:-1])
     converted(values, session_converters)
     session = Session.from_db(connection.alias, session_fields, values[:len(session_fields)])
     if values[len(session_fields)] is None:
@@ -84,6 +87,8 @@ def _session_query(Session, User):
     session_fields, user_fields = Session._meta.concrete_fields, User._meta.concrete_fields
     column = {name: quote(Session._meta.get_field(name).column) for name in ("session_key", "expire_date", "user")}
     columns = [f"s.{quote(field.column)}" for field in session_fields] + [f"u.{quote(field.column)}" for field in user_fields]
+    # Last column: the content token, which the request would read next (courses.publishing).
+    columns.append(f"({publishing.token_sql()})")
     sql = (f"SELECT {', '.join(columns)} FROM {quote(Session._meta.db_table)} s "
            f"LEFT JOIN {quote(User._meta.db_table)} u ON u.{quote(User._meta.pk.column)} = s.{column['user']} "
            f"WHERE s.{column['session_key']} = %s AND s.{column['expire_date']} > %s")

@@ -389,7 +389,7 @@ def test_the_status_endpoint_says_where_one_s_own_attempt_stands_from_its_row_al
 # progress door (lock, completed steps, the quiz's rule, the step row, the enrolment and
 # module rollups), savepoints, and the item statistics' refresh marker (quizzes.statistics,
 # one upsert).
-QUERY_BUDGETS = {"take": 4, "send": 8, "grade": 20, "result": 7}
+QUERY_BUDGETS = {"take": 3, "send": 7, "grade": 20, "result": 6}
 
 
 def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_questions(client, learner):

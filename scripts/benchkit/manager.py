@@ -113,5 +113,5 @@ def manager_measures(learners=10_000):
     tracemalloc.stop()
     export = (f"XLSX export of {learners:,} learners: {duration:.2f} s, peak memory {peak / 2**20:.1f} MiB "
               f"(tracemalloc), file {size / 2**20:.1f} MiB; the dashboard's reads: {len(queries)} queries "
-              f"at {learners:,} learners (15 at 10 and at 500 in tests/test_manager_dashboard.py)")
+              f"at {learners:,} learners (14 at 10 and at 500 in tests/test_manager_dashboard.py)")
     return row, export
