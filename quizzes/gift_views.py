@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext, ngettext
@@ -189,9 +190,8 @@ def imported_message(created):
     }
     if not tags:
         return count
-    links = format_html_join(
-        ", ", '<a href="{}?tag={}">{}</a>', ((reverse("question_bank:index"), tag, tag) for tag in tags)
-    )
+    bank = reverse("question_bank:index")
+    links = format_html_join(", ", '<a href="{}">{}</a>', ((f"{bank}?{urlencode({'tag': tag})}", tag) for tag in tags))
     return format_html("{} {} {}", count, gettext("Voir dans la banque :"), links)
 
 
@@ -211,7 +211,7 @@ def exportable(user, questions):
 
 
 class ExportThemeView(View):
-    """The bank's questions of one theme (`?tag=`), or every question without one, as GIFT."""
+    """The bank's questions of one theme (`?tag=`), or of the whole bank without it, as GIFT."""
 
     def get(self, request):
         if not types_allowed(request.user):

@@ -61,7 +61,9 @@ class Question(PolymorphicModel, ClusterableModel):
     correction_template = "quizzes/corrections/answer.html"
     prefetch = ()
 
-    common_panels = [FieldPanel("title"), FieldPanel("prompt"), FieldPanel("points"), FieldPanel("tag"), FieldPanel("explanation")]
+    common_panels = [
+        FieldPanel("title"), FieldPanel("prompt"), FieldPanel("points"), FieldPanel("tag"), FieldPanel("explanation"),
+    ]
 
     class Meta:
         verbose_name = _("question")
@@ -280,6 +282,7 @@ class SingleChoiceQuestion(ChoiceQuestionMixin, Question):
         return Grade(points(self.points, fraction), self.max_score, self.chosen_feedback({answer}))
 
     def right_choices(self):
+        """The right choices; weighted, those of the best weight (when above zero)."""
         if not self.is_weighted():
             return [c for c in self.choices.all() if c.is_correct]
         weights = self.weights()
@@ -347,6 +350,7 @@ class MultipleChoiceQuestion(ChoiceQuestionMixin, Question):
         return Grade(points(self.points, fraction), self.max_score, self.chosen_feedback(chosen))
 
     def right_choices(self):
+        """The right choices; weighted, those of a positive weight."""
         if not self.is_weighted():
             return [c for c in self.choices.all() if c.is_correct]
         weights = self.weights()
