@@ -497,6 +497,16 @@ def test_a_file_over_10_mb_is_refused_before_anything_is_kept(trainer_client):
     assert "gift_import" not in trainer_client.session
 
 
+def test_the_upload_checks_its_csrf_token_itself(trainer_client):
+    # given the trainer's session in a client that enforces CSRF checks, as browsers meet them
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = trainer_client.cookies
+
+    response = upload(client, GOOD_FILE)
+
+    assert response.status_code == 403 and "gift_import" not in client.session
+
+
 def test_a_file_that_even_compressed_is_too_large_to_keep_is_refused(trainer_client):
     import base64
     import os
