@@ -607,7 +607,7 @@ def test_a_trainer_downloads_one_theme_of_the_bank(trainer_client):
     listing = page_of(trainer_client.get("/admin/banque-de-questions/", {"tag": "rgpd"}))
     response = trainer_client.get(EXPORT, {"tag": "rgpd"})
 
-    assert f"{EXPORT}?tag=rgpd" in listing
+    assert f"{EXPORT}?tag=rgpd" in listing and f'href="{UPLOAD}"' in listing  # export this theme; import
     assert response["Content-Disposition"] == 'attachment; filename="rgpd.gift.txt"'
     assert response.content.decode() == "$CATEGORY: rgpd\n\nRGPD ? {TRUE}\n\n"
     [copy] = import_gift(response.content)
