@@ -1,6 +1,7 @@
 """The one place that imports bleach: every piece of HTML or text that comes from a
 learner or from an import passes through here before it is stored or shown."""
 
+import html
 import re
 
 import bleach
@@ -30,3 +31,16 @@ def clean_imported_rich_text(html):
     """clean_rich_text, skipped for a text it would leave as it is: most answers and
     feedback of an imported file are plain words, and bleach costs a parse each."""
     return clean_rich_text(html) if MAY_NEED_CLEANING.search(html) else html
+
+
+LINE_ENDING_TAGS = re.compile(r"<br\s*/?>|</p\s*>|</li\s*>|</h[2-6]\s*>", re.IGNORECASE)
+SCRIPTS = re.compile(r"<(script|style)\b.*?(</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+
+
+def html_to_text(markup):
+    """The text of a piece of HTML, as plain text to be escaped when shown: every tag and
+    script dropped, entities read, a line break where a paragraph, item or `<br>` ended."""
+    if not MAY_NEED_CLEANING.search(markup):
+        return markup
+    text = clean_plain_text(LINE_ENDING_TAGS.sub("\n", SCRIPTS.sub("", markup)))
+    return html.unescape(text).strip()

@@ -19,14 +19,15 @@ MEDIA_PERMISSIONS = [
 
 
 def question_permissions():
-    """The question bank: trainers write, edit and delete questions of every type."""
+    """The question bank: trainers write, edit and delete questions of every type, and
+    import GIFT files into it."""
     from quizzes.models import Question
 
     return [
         (model._meta.app_label, f"{action}_{model._meta.model_name}")
         for model in Question.types()
         for action in ("add", "change", "delete", "view")
-    ]
+    ] + [(Question._meta.app_label, "import_questions")]
 
 
 def ensure_role_groups(**kwargs):

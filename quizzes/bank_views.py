@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.http import urlencode
 from django.utils.text import Truncator
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,11 @@ ANY_SNIPPET_PERMISSION = ("add", "change", "delete", "view")
 def can(user, action, model):
     """Whether `user` holds the snippet permission `action` on the question type `model`."""
     return policy_registry.get_by_type(model).user_has_permission(user, action)
+
+
+def can_import(user):
+    """Whether `user` may import GIFT files into the bank (quizzes.gift_views)."""
+    return user.has_perm("quizzes.import_questions")
 
 
 def types_allowed(user, actions=ANY_SNIPPET_PERMISSION):
@@ -160,9 +166,17 @@ class QuestionBankIndexView(SeesTheBank, IndexView):
 
     @cached_property
     def header_buttons(self):
-        if not types_allowed(self.request.user, ["add"]):
-            return []
-        return [HeaderButton(_("Nouvelle question"), url=reverse("question_bank:new"), icon_name="plus")]
+        """New question, GIFT import, and the GIFT download of the theme shown (or of all)."""
+        user, buttons = self.request.user, []
+        if types_allowed(user, ["add"]):
+            buttons.append(HeaderButton(_("Nouvelle question"), url=reverse("question_bank:new"), icon_name="plus"))
+        if can_import(user):
+            buttons.append(HeaderButton(_("Importer (GIFT)"), url=reverse("gift:upload"), icon_name="upload"))
+        tag = self.request.GET.get("tag", "")
+        export_url = reverse("gift:export_theme") + (f"?{urlencode({'tag': tag})}" if tag else "")
+        label = _("Exporter ce thème (GIFT)") if tag else _("Exporter la banque (GIFT)")
+        buttons.append(HeaderButton(label, url=export_url, icon_name="download"))
+        return buttons
 
 
 class QuestionTypePickerView(WagtailAdminTemplateMixin, TemplateView):

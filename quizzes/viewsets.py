@@ -1,12 +1,13 @@
 """The question bank in the Wagtail admin: every question in one listing first (see
-quizzes.bank_views), the essays' review queue (quizzes.views_reviews), then one snippet
-screen per question type, grouped under one menu.
+quizzes.bank_views), the GIFT import (quizzes.gift_views), the essays' review queue
+(quizzes.views_reviews), then one snippet screen per question type, grouped under one menu.
 Each type edits its own options inline (choices, pairs, items)."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from quizzes.bank_views import QuestionBankViewSet, QuestionEditView
+from quizzes.gift_views import GiftViewSet
 from quizzes.models import Question
 from quizzes.views_reviews import ReviewsViewSet
 
@@ -27,4 +28,7 @@ class QuestionBank(SnippetViewSetGroup):
     menu_label = _("Banque de questions")
     menu_icon = "help"
     menu_order = 300
-    items = [QuestionBankViewSet(), ReviewsViewSet(), *(QuestionTypeViewSet(model=model) for model in Question.types())]
+    items = [
+        QuestionBankViewSet(), GiftViewSet(), ReviewsViewSet(),
+        *(QuestionTypeViewSet(model=model) for model in Question.types()),
+    ]

@@ -22,6 +22,7 @@ from quizzes.models import (
     TrueFalseQuestion,
 )
 from tests.factories import make_course_with, make_user
+from tests.utils import inline_panel as inline
 
 pytestmark = pytest.mark.django_db
 
@@ -30,24 +31,14 @@ def common(prompt, **fields):
     return {"prompt": prompt, "points": "2", "tag": "test", "explanation": "Parce que.", **fields}
 
 
-def inline(prefix, rows):
-    """The management form and rows of a Wagtail InlinePanel."""
-    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
-    for index, row in enumerate(rows):
-        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
-        data.update({f"{prefix}-{index}-ORDER": str(index + 1), f"{prefix}-{index}-id": "", f"{prefix}-{index}-DELETE": ""})
-    return data
-
-
 CHOICES = [{"text": "Oui", "is_correct": "on", "feedback": "Bien."}, {"text": "Non", "feedback": "Hélas."}]
 # The admin form of a question of each type (Question.types()).
 ADMIN_FORMS = dict([
     (SingleChoiceQuestion, common("Choix unique ?", **inline("choices", CHOICES))),
     (MultipleChoiceQuestion, common("Choix multiple ?", **inline("choices", CHOICES + [{"text": "Aussi", "is_correct": "on"}]))),
     (TrueFalseQuestion, common("Vrai ou faux ?", answer="on", feedback_true="Oui", feedback_false="Non")),
-    (ShortAnswerQuestion, common("Réponse courte ?", accepted_answers="RGPD\nGDPR")),
-    (NumericQuestion, common("Combien ?", answer="72", tolerance="0")),
+    (ShortAnswerQuestion, common("Réponse courte ?", accepted_answers="RGPD\nGDPR", **inline("weighted_answers", []))),
+    (NumericQuestion, common("Combien ?", answer="72", tolerance="0", **inline("other_answers", []))),
     (MatchingQuestion, common("Associez", **inline("pairs", [{"left": "A", "right": "1"}, {"left": "B", "right": "2"}]))),
     (OrderingQuestion, common("Ordonnez", **inline("items", [{"text": "Un"}, {"text": "Deux"}, {"text": "Trois"}]))),
     (TriageQuestion, common("Triez ces commentaires", **inline("comments", [

@@ -41,6 +41,9 @@ def trainer_screens(course):
         *(f"/admin/snippets/quizzes/{model._meta.model_name}/add/" for model in Question.types()),
         f"/admin/quiz/{quiz.pk}/statistiques/",
         "/admin/relectures/",
+        "/admin/banque-de-questions/gift/",
+        f"/admin/banque-de-questions/gift/quiz/{quiz.pk}/",
+        "/admin/banque-de-questions/gift/exporter/",
     ]
 
 

@@ -11,3 +11,13 @@ def wait_for(condition, *, timeout=30.0, interval=0.05, message="condition"):
             return
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout:.0f} s waiting for {message}.")
+
+
+def inline_panel(prefix, rows):
+    """The management form and rows of a Wagtail InlinePanel, as an admin form posts them."""
+    data = {f"{prefix}-TOTAL_FORMS": str(len(rows)), f"{prefix}-INITIAL_FORMS": "0",
+            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    for index, row in enumerate(rows):
+        data.update({f"{prefix}-{index}-{key}": value for key, value in row.items()})
+        data.update({f"{prefix}-{index}-ORDER": str(index + 1), f"{prefix}-{index}-id": "", f"{prefix}-{index}-DELETE": ""})
+    return data

@@ -15,10 +15,12 @@ from quizzes.models.questions import (
     MatchingQuestion,
     MultipleChoiceOption,
     MultipleChoiceQuestion,
+    NumericOption,
     NumericQuestion,
     OrderingItem,
     OrderingQuestion,
     Question,
+    ShortAnswerOption,
     ShortAnswerQuestion,
     SingleChoiceOption,
     SingleChoiceQuestion,
@@ -32,7 +34,8 @@ from quizzes.models.essay import EssayQuestion  # noqa: I001 - after triage: the
 
 __all__ = [
     "Answer", "Attempt", "ChoiceQuestionMixin", "EssayQuestion", "MatchingPair", "MatchingQuestion", "MultipleChoiceOption",
-    "MultipleChoiceQuestion", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage", "QuizQuestion",
-    "QuizStatistics", "Regrade", "RegradedAttempt", "ShortAnswerQuestion", "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
+    "MultipleChoiceQuestion", "NumericOption", "NumericQuestion", "OrderingItem", "OrderingQuestion", "Question", "QuizPage",
+    "QuizQuestion", "QuizStatistics", "Regrade", "RegradedAttempt", "ShortAnswerOption", "ShortAnswerQuestion",
+    "SingleChoiceOption", "SingleChoiceQuestion", "TriageAction", "TriageCategory",
     "TriageComment", "TriageQuestion", "TrueFalseQuestion", "format_decimal",
 ]

@@ -39,6 +39,10 @@ class Question(PolymorphicModel, ClusterableModel):
     """A question of the bank. Subclasses define the type: what a response looks like,
     how it is cleaned and how it is graded."""
 
+    title = models.CharField(
+        _("titre"), max_length=255, blank=True,
+        help_text=_("Facultatif, pour vous retrouver dans la banque ; les apprenants ne le voient pas."),
+    )
     prompt = models.TextField(_("énoncé"))
     points = models.PositiveSmallIntegerField(
         _("points"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -60,12 +64,15 @@ class Question(PolymorphicModel, ClusterableModel):
     # attempt waits for a review, and certainty-based marking asks no certainty of it.
     graded_by_a_person = False
 
-    common_panels = [FieldPanel("prompt"), FieldPanel("points"), FieldPanel("tag"), FieldPanel("explanation")]
+    common_panels = [
+        FieldPanel("title"), FieldPanel("prompt"), FieldPanel("points"), FieldPanel("tag"), FieldPanel("explanation"),
+    ]
 
     class Meta:
         verbose_name = _("question")
         verbose_name_plural = _("questions")
         ordering = ["tag", "prompt"]
+        permissions = [("import_questions", _("Importer des questions (GIFT)"))]
 
     def __str__(self):
         label = self.get_real_instance_class()._meta.verbose_name if self.polymorphic_ctype_id else ""
@@ -179,14 +186,37 @@ def is_blank(raw):
     return raw is None or raw == "" or raw == [] or raw == {} or (isinstance(raw, str) and not raw.strip())
 
 
+def weight_field(**kwargs):
+    """A percent of the question's points, from -100 to 100 (GIFT's `%50%`)."""
+    kwargs.setdefault("verbose_name", _("poids (%)"))
+    return models.DecimalField(
+        max_digits=8, decimal_places=5, validators=[MinValueValidator(-100), MaxValueValidator(100)], **kwargs
+    )
+
+
+FULL_WEIGHT = Decimal(100)
+
+
+def weight_fraction(weight):
+    """A weight as a fraction of the points (0.5 for 50 %)."""
+    return Decimal(weight) / 100
+
+
 class Choice(Orderable):
-    """A proposed answer, with whether it is right and what to say when chosen."""
+    """A proposed answer, with whether it is right and what to say when chosen. With a
+    `weight` on any of its question's choices, the weights grade the question instead of
+    "bonne réponse" (a choice without a weight then weighs 0)."""
 
     text = models.CharField(_("réponse proposée"), max_length=500)
     is_correct = models.BooleanField(_("bonne réponse"), default=False)
+    weight = weight_field(
+        null=True, blank=True,
+        help_text=_("Facultatif : la part des points que rapporte ce choix, de -100 à 100. "
+                    "Dès qu'un choix a un poids, les poids remplacent « bonne réponse » pour noter la question."),
+    )
     feedback = models.CharField(_("commentaire si choisie"), max_length=500, blank=True)
 
-    panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("feedback")]
+    panels = [FieldPanel("text"), FieldPanel("is_correct"), FieldPanel("weight"), FieldPanel("feedback")]
 
     class Meta(Orderable.Meta):
         abstract = True
@@ -212,8 +242,16 @@ class ChoiceQuestionMixin:
     def chosen_feedback(self, chosen_ids):
         return [c.feedback for c in self.choices.all() if c.pk in chosen_ids and c.feedback]
 
+    def is_weighted(self):
+        """Whether the weights grade this question (one of its choices has a weight)."""
+        return any(choice.weight is not None for choice in self.choices.all())
+
+    def weights(self):
+        """{choice id: weight in percent} of a weighted question (no weight: 0)."""
+        return {choice.pk: choice.weight or ZERO for choice in self.choices.all()}
+
     def correct_answer_text(self):
-        return " ; ".join(c.text for c in self.choices.all() if c.is_correct)
+        return " ; ".join(c.text for c in self.right_choices())
 
     def answer_text(self, answer):
         chosen = set(answer) if isinstance(answer, list) else {answer}
@@ -243,17 +281,37 @@ class SingleChoiceQuestion(ChoiceQuestionMixin, Question):
         return parse_id(raw, self.choice_ids(), gettext("Choisissez une des réponses proposées."))
 
     def grade(self, answer):
+        """Weighted: the chosen choice's weight (never below zero); else all or nothing."""
         if answer is None:
             return self.no_answer()
-        right = {c.pk for c in self.choices.all() if c.is_correct}
-        return Grade(points(self.points, 1 if answer in right else 0), self.max_score, self.chosen_feedback({answer}))
+        if self.is_weighted():
+            fraction = weight_fraction(self.weights().get(answer, ZERO))
+        else:
+            fraction = 1 if answer in {c.pk for c in self.right_choices()} else 0
+        return Grade(points(self.points, fraction), self.max_score, self.chosen_feedback({answer}))
+
+    def right_choices(self):
+        """The right choices; weighted, those of the best weight (when above zero)."""
+        if not self.is_weighted():
+            return [c for c in self.choices.all() if c.is_correct]
+        weights = self.weights()
+        best = max(weights.values(), default=ZERO)
+        return [c for c in self.choices.all() if best > 0 and weights[c.pk] == best]
 
     def example_response(self, right=True):
+        if self.is_weighted():
+            weights = self.weights()
+            return str((max if right else min)(weights, key=weights.get))
         return str(next(c.pk for c in self.choices.all() if c.is_correct == right))
 
     def random_guess_fraction(self):
         choices = self.choices.all()
-        return Fraction(sum(1 for c in choices if c.is_correct), len(choices)) if choices else None
+        if not choices:
+            return None
+        if self.is_weighted():
+            earned = [max(ZERO, weight_fraction(weight)) for weight in self.weights().values()]
+            return Fraction(sum(earned)) / len(earned)
+        return Fraction(sum(1 for c in choices if c.is_correct), len(choices))
 
 
 class SingleChoiceOption(Choice):
@@ -287,15 +345,29 @@ class MultipleChoiceQuestion(ChoiceQuestionMixin, Question):
         return sorted({parse_id(item, allowed, message) for item in raw})
 
     def grade(self, answer):
+        """Weighted: the sum of the chosen weights, from 0 to all the points; else each
+        wrong pick cancels a right one."""
         if answer is None:
             return self.no_answer()
-        right = {c.pk for c in self.choices.all() if c.is_correct}
         chosen = set(answer)
-        fraction = Decimal(len(chosen & right) - len(chosen - right)) / Decimal(max(len(right), 1))
+        if self.is_weighted():
+            weights = self.weights()
+            fraction = weight_fraction(sum((weights.get(pk, ZERO) for pk in chosen), ZERO))
+        else:
+            right = {c.pk for c in self.right_choices()}
+            fraction = Decimal(len(chosen & right) - len(chosen - right)) / Decimal(max(len(right), 1))
         return Grade(points(self.points, fraction), self.max_score, self.chosen_feedback(chosen))
 
+    def right_choices(self):
+        """The right choices; weighted, those of a positive weight."""
+        if not self.is_weighted():
+            return [c for c in self.choices.all() if c.is_correct]
+        weights = self.weights()
+        return [c for c in self.choices.all() if weights[c.pk] > 0]
+
     def example_response(self, right=True):
-        picked = [str(c.pk) for c in self.choices.all() if c.is_correct == right]
+        rights = {c.pk for c in self.right_choices()}
+        picked = [str(c.pk) for c in self.choices.all() if (c.pk in rights) == right]
         return picked or [str(self.choices.all()[0].pk)]
 
 
@@ -356,14 +428,23 @@ class TrueFalseQuestion(Question):
 
 
 class ShortAnswerQuestion(Question):
-    """A word or an expression; case, accents and spacing do not count."""
+    """A word or an expression; case, accents and spacing do not count. The accepted
+    answers earn all the points; the weighted answers, their weight and their comment.
+    A response earns the best weight among the answers it matches."""
 
     kind = "short_answer"
     description = _("Un mot ou une expression à saisir ; majuscules, accents et espaces ne comptent pas.")
-    accepted_answers = models.TextField(_("réponses acceptées"), help_text=_("Une réponse acceptée par ligne."))
+    accepted_answers = models.TextField(
+        _("réponses acceptées"), blank=True,
+        help_text=_("Une réponse acceptée par ligne ; chacune rapporte tous les points."),
+    )
 
     input_template = "quizzes/inputs/short_answer.html"
-    panels = Question.common_panels + [FieldPanel("accepted_answers")]
+    prefetch = ("weighted_answers",)
+    panels = Question.common_panels + [
+        FieldPanel("accepted_answers"),
+        InlinePanel("weighted_answers", label=_("Réponses pondérées ou commentées")),
+    ]
 
     class Meta:
         verbose_name = _("réponse courte")
@@ -373,11 +454,22 @@ class ShortAnswerQuestion(Question):
     def fields_from(cls, data):
         return {**super().fields_from(data), "accepted_answers": "\n".join(data["accepted"])}
 
+    def options(self):
+        return []  # its answers are to be typed, not shown
+
     def accepted(self):
         return [line.strip() for line in self.accepted_answers.splitlines() if line.strip()]
 
+    def answers_by_weight(self):
+        """[(weight, text, feedback)] of every answer, the best first."""
+        answers = [(FULL_WEIGHT, text, "") for text in self.accepted()]
+        answers += [(answer.weight, answer.text, answer.feedback) for answer in self.weighted_answers.all()]
+        return sorted(answers, key=lambda answer: -answer[0])
+
     def example_response(self, right=True):
-        return self.accepted()[0] if right else "je ne sais pas"
+        if not right:
+            return "je ne sais pas"
+        return self.answers_by_weight()[0][1]
 
     def clean_response(self, raw):
         if is_blank(raw):
@@ -393,14 +485,32 @@ class ShortAnswerQuestion(Question):
     def grade(self, answer):
         if answer is None:
             return self.no_answer()
-        right = {normalise_text(accepted) for accepted in self.accepted()}
-        return Grade(points(self.points, 1 if normalise_text(answer) in right else 0), self.max_score)
+        typed = normalise_text(answer)
+        for weight, text, feedback in self.answers_by_weight():
+            if normalise_text(text) == typed:
+                return Grade(points(self.points, weight_fraction(weight)), self.max_score, [feedback] if feedback else [])
+        return Grade(points(self.points, 0), self.max_score)
 
     def correct_answer_text(self):
-        return " ; ".join(self.accepted())
+        best = [text for weight, text, _feedback in self.answers_by_weight() if weight == FULL_WEIGHT]
+        return " ; ".join(best)
+
+
+class ShortAnswerOption(Orderable):
+    """An answer of a short-answer question worth `weight` percent, with its comment."""
+
+    question = ParentalKey(ShortAnswerQuestion, on_delete=models.CASCADE, related_name="weighted_answers")
+    text = models.CharField(_("réponse"), max_length=500)
+    weight = weight_field(default=100)
+    feedback = models.CharField(_("commentaire si donnée"), max_length=500, blank=True)
+
+    panels = [FieldPanel("text"), FieldPanel("weight"), FieldPanel("feedback")]
 
 
 class NumericQuestion(Question):
+    """A number. The answer, give or take its tolerance, earns all the points; the other
+    answers, their weight. A response earns the best weight among the answers it falls in."""
+
     kind = "numeric"
     description = _("Un nombre à saisir, avec une tolérance éventuelle.")
     answer = models.DecimalField(_("réponse"), max_digits=18, decimal_places=6)
@@ -408,24 +518,45 @@ class NumericQuestion(Question):
         _("tolérance"), max_digits=18, decimal_places=6, default=0, validators=[MinValueValidator(0)],
         help_text=_("Écart accepté de part et d'autre de la réponse."),
     )
+    feedback = models.CharField(_("commentaire si juste"), max_length=500, blank=True)
+    feedback_otherwise = models.CharField(
+        _("commentaire pour toute autre valeur"), max_length=500, blank=True,
+        help_text=_("Montré quand la réponse ne tombe dans aucune des réponses prévues."),
+    )
 
     input_template = "quizzes/inputs/numeric.html"
-    panels = Question.common_panels + [FieldPanel("answer"), FieldPanel("tolerance")]
+    prefetch = ("other_answers",)
+    panels = Question.common_panels + [
+        FieldPanel("answer"), FieldPanel("tolerance"), FieldPanel("feedback"),
+        InlinePanel("other_answers", label=_("Autres réponses, pondérées")), FieldPanel("feedback_otherwise"),
+    ]
 
     class Meta:
         verbose_name = _("réponse numérique")
         verbose_name_plural = _("questions à réponse numérique")
+
+    def options(self):
+        return []  # its answers are to be typed, not shown
 
     def clean_response(self, raw):
         if is_blank(raw):
             return None
         return str(parse_number(raw))
 
+    def answers_by_weight(self):
+        """[(weight, value, tolerance, feedback)] of every answer, the best first."""
+        answers = [(FULL_WEIGHT, self.answer, self.tolerance, self.feedback)]
+        answers += [(other.weight, other.value, other.tolerance, other.feedback) for other in self.other_answers.all()]
+        return sorted(answers, key=lambda answer: -answer[0])
+
     def grade(self, answer):
         if answer is None:
             return self.no_answer()
-        right = abs(Decimal(answer) - self.answer) <= self.tolerance
-        return Grade(points(self.points, 1 if right else 0), self.max_score)
+        value = Decimal(answer)
+        for weight, right, tolerance, feedback in self.answers_by_weight():
+            if abs(value - right) <= tolerance:
+                return Grade(points(self.points, weight_fraction(weight)), self.max_score, [feedback] if feedback else [])
+        return Grade(points(self.points, 0), self.max_score, [self.feedback_otherwise] if self.feedback_otherwise else [])
 
     @classmethod
     def fields_from(cls, data):
@@ -435,7 +566,10 @@ class NumericQuestion(Question):
         }
 
     def example_response(self, right=True):
-        return format_decimal(self.answer if right else self.answer + self.tolerance + 10)
+        if right:
+            return format_decimal(self.answer)
+        far = max(abs(value) + tolerance for _weight, value, tolerance, _feedback in self.answers_by_weight())
+        return format_decimal(far + 10)
 
     def answer_text(self, answer):
         return format_decimal(answer)
@@ -447,13 +581,28 @@ class NumericQuestion(Question):
         return value
 
 
+class NumericOption(Orderable):
+    """Another answer of a numeric question, worth `weight` percent, with its comment."""
+
+    question = ParentalKey(NumericQuestion, on_delete=models.CASCADE, related_name="other_answers")
+    value = models.DecimalField(_("valeur"), max_digits=18, decimal_places=6)
+    tolerance = models.DecimalField(
+        _("tolérance"), max_digits=18, decimal_places=6, default=0, validators=[MinValueValidator(0)]
+    )
+    weight = weight_field()
+    feedback = models.CharField(_("commentaire si donnée"), max_length=500, blank=True)
+
+    panels = [FieldPanel("value"), FieldPanel("tolerance"), FieldPanel("weight"), FieldPanel("feedback")]
+
+
 def format_decimal(value):
     text = f"{Decimal(value).normalize():f}"
     return text.replace(".", ",")
 
 
 class MatchingQuestion(Question):
-    """Pair each item on the left with its match on the right; partial credit per pair."""
+    """Pair each item on the left with its match on the right; partial credit per pair.
+    A pair without an item is a decoy: its match is offered, but matches no item."""
 
     kind = "matching"
     description = _("Associer chaque élément à son correspondant ; chaque paire juste rapporte sa part.")
@@ -469,46 +618,55 @@ class MatchingQuestion(Question):
     def options_from(cls, data):
         return {"pairs": [MatchingPair(left=pair["left"], right=pair["right"]) for pair in data["pairs"]]}
 
+    def asked_pairs(self):
+        """The pairs whose item the learner matches (all but the decoys)."""
+        return [pair for pair in self.pairs.all() if pair.left]
+
     def raw_from_post(self, data):
-        return {str(pair.pk): data.get(f"{self.field_name}-{pair.pk}") for pair in self.pairs.all()}
+        return {str(pair.pk): data.get(f"{self.field_name}-{pair.pk}") for pair in self.asked_pairs()}
 
     def form_field_names(self):
-        return {f"{self.field_name}-{pair.pk}" for pair in self.pairs.all()}
+        return {f"{self.field_name}-{pair.pk}" for pair in self.asked_pairs()}
 
     def clean_response(self, raw):
         if is_blank(raw) or (isinstance(raw, dict) and all(is_blank(value) for value in raw.values())):
             return None
         if not isinstance(raw, dict):
             raise ValidationError(gettext("Associez chaque élément à un élément de la liste."))
-        ids = {pair.pk for pair in self.pairs.all()}
-        if {str(pk) for pk in ids} != set(map(str, raw)) or any(is_blank(value) for value in raw.values()):
+        asked = {str(pair.pk) for pair in self.asked_pairs()}
+        if asked != set(map(str, raw)) or any(is_blank(value) for value in raw.values()):
             raise ValidationError(gettext("Associez chaque élément de gauche à un élément de la liste."))
         message = gettext("Choisissez une association parmi celles proposées.")
+        ids = {pair.pk for pair in self.pairs.all()}
         return {str(left): parse_id(right, ids, message) for left, right in raw.items()}
 
     def grade(self, answer):
         if answer is None:
             return self.no_answer()
-        pairs = list(self.pairs.all())
+        pairs = self.asked_pairs()
         right = sum(1 for pair in pairs if answer.get(str(pair.pk)) == pair.pk)
-        return Grade(points(self.points, Decimal(right) / Decimal(len(pairs))), self.max_score)
+        return Grade(points(self.points, Decimal(right) / Decimal(max(len(pairs), 1))), self.max_score)
 
     def example_response(self, right=True):
-        pairs = [pair.pk for pair in self.pairs.all()]
-        matched = pairs if right else pairs[1:] + pairs[:1]
-        return {str(left): str(chosen) for left, chosen in zip(pairs, matched)}
+        everyone = [pair.pk for pair in self.pairs.all()]
+        matched = everyone if right else everyone[1:] + everyone[:1]
+        chosen = dict(zip(everyone, matched))
+        return {str(pair.pk): str(chosen[pair.pk]) for pair in self.asked_pairs()}
 
     def correct_answer_text(self):
-        return " ; ".join(f"{pair.left} → {pair.right}" for pair in self.pairs.all())
+        return " ; ".join(f"{pair.left} → {pair.right}" for pair in self.asked_pairs())
 
     def answer_text(self, answer):
         rights = {pair.pk: pair.right for pair in self.pairs.all()}
-        return " ; ".join(f"{pair.left} → {rights.get(answer.get(str(pair.pk)), '?')}" for pair in self.pairs.all())
+        return " ; ".join(f"{pair.left} → {rights.get(answer.get(str(pair.pk)), '?')}" for pair in self.asked_pairs())
 
 
 class MatchingPair(Orderable):
     question = ParentalKey(MatchingQuestion, on_delete=models.CASCADE, related_name="pairs")
-    left = models.CharField(_("élément"), max_length=255)
+    left = models.CharField(
+        _("élément"), max_length=255, blank=True,
+        help_text=_("Vide : un leurre, une association proposée qui ne correspond à aucun élément."),
+    )
     right = models.CharField(_("son association"), max_length=255)
 
     panels = [FieldPanel("left"), FieldPanel("right")]
