@@ -2,8 +2,9 @@
 import it whole (quizzes.gift_import); download a quiz or a theme as GIFT.
 
 Between preview and confirm the uploaded text waits in the trainer's session, compressed
-and bounded; the confirm reads it again from there (never from the form) and imports only
-the very text that was previewed."""
+and bounded; the confirm reads it again from there (never from the form), imports only
+the very text that was previewed, and takes it out of the session in the same transaction:
+a file is imported once, however many times its confirmation is sent."""
 
 import base64
 import hashlib
@@ -12,6 +13,7 @@ import zlib
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -29,6 +31,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.base import ViewSet
 
+from learners.models import User
 from quizzes import gift
 from quizzes.bank import right_answer_score
 from quizzes.bank_views import can_import, right_answer_sentence, types_allowed
@@ -166,20 +169,34 @@ class GiftPreviewView(GiftScreen):
         return TemplateResponse(request, self.template_name, context)
 
     def post(self, request):
-        kept = kept_upload(request.session)
-        if kept is None or request.POST.get("digest") != kept[2]:
-            messages.error(request, gettext(
-                "Ce fichier n'est plus celui de l'aperçu (un autre a été envoyé depuis) : vérifiez l'aperçu puis confirmez."
-            ))
-            return redirect("gift:preview" if kept else "gift:upload")
-        try:
-            created = import_questions(read_file(kept[1]))
-        except ImportRefused as refusal:
-            messages.error(request, refusal.message)
-            return redirect("gift:preview")
-        del request.session[SESSION_KEY]
+        with transaction.atomic():
+            kept = kept_upload(session_as_stored(request))
+            if kept is None:  # imported meanwhile (a second click), or never sent
+                request.session.pop(SESSION_KEY, None)  # not written back from a copy read earlier
+                messages.error(request, gettext("Aucun fichier à importer : envoyez d'abord un fichier GIFT."))
+                return redirect("gift:upload")
+            if request.POST.get("digest") != kept[2]:
+                messages.error(request, gettext(
+                    "Ce fichier n'est plus celui de l'aperçu (un autre a été envoyé depuis) : vérifiez l'aperçu puis confirmez."
+                ))
+                return redirect("gift:preview")
+            try:
+                created = import_questions(read_file(kept[1]))
+            except ImportRefused as refusal:
+                messages.error(request, refusal.message)
+                return redirect("gift:preview")
+            request.session.pop(SESSION_KEY, None)
+            request.session.save()  # before the lock is released: a confirmation waiting on it finds no file
         messages.success(request, imported_message(created))
         return redirect("question_bank:index")
+
+
+def session_as_stored(request):
+    """The trainer's session as its row holds it now, read while the trainer's row is
+    locked (inside the caller's transaction): two confirmations sent at once take turns,
+    and the second reads what the first left, not the copy it loaded when it began."""
+    User.objects.select_for_update().filter(pk=request.user.pk).values_list("pk", flat=True).first()
+    return type(request.session)(request.session.session_key)
 
 
 def imported_message(created):

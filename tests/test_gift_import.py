@@ -12,13 +12,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.template.loader import render_to_string
-from django.test import Client
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.test import Client, RequestFactory
 
 from courses.models import ModulePage
-from learners.models import Membership, Organisation
+from learners.models import Membership, Organisation, User
 from learners.roles import TRAINERS_GROUP
+from learners.sessions import SessionStore
 from quizzes import gift
 from quizzes.gift_import import MAPPINGS, ImportRefused, export_questions, import_gift, read_file
+from quizzes.gift_views import GiftPreviewView
 from quizzes.models import (
     MatchingPair,
     MultipleChoiceOption,
@@ -452,6 +455,28 @@ def test_a_trainer_uploads_previews_then_confirms_and_the_questions_are_in_the_b
     # confirming again imports nothing: the file left the session
     assert trainer_client.post(PREVIEW, {"digest": digest}).status_code == 302
     assert Question.objects.count() == 2
+
+
+def test_two_confirmations_sent_at_once_import_the_file_once(trainer_client):
+    # given a previewed file, and a second confirmation whose request read the session
+    # before the first one imported (a double click): its copy still holds the file
+    upload(trainer_client, GOOD_FILE)
+    digest = trainer_client.session["gift_import"]["digest"]
+    session_key = trainer_client.session.session_key
+    second = RequestFactory().post(PREVIEW, {"digest": digest})
+    second.session = SessionStore(session_key)
+    assert second.session["gift_import"]["digest"] == digest  # loaded now, as that request did
+    second.user = User.objects.get(pk=second.session["_auth_user_id"])
+    second._messages = FallbackStorage(second)
+
+    # when the first imports, then the second is answered
+    assert trainer_client.post(PREVIEW, {"digest": digest}).status_code == 302
+    response = GiftPreviewView.as_view()(second)
+
+    # then the questions are in the bank once, and the second's copy lost the file too
+    assert response.status_code == 302 and response.url == UPLOAD
+    assert Question.objects.count() == 2
+    assert "gift_import" not in second.session
 
 
 def test_the_preview_lists_every_error_with_its_line_and_offers_no_import(trainer_client):
