@@ -382,15 +382,32 @@ def test_the_status_endpoint_says_where_one_s_own_attempt_stands_from_its_row_al
 # --- Query budgets -----------------------------------------------------------------
 
 
-# Warm: the session with its person (learners.sessions), the attempt, the content token (the quiz's page is kept per token) and
-# the questions' stamps (quizzes.selectors.load_questions). Submitting: the same reads,
+def test_a_passed_attempt_stays_graded_when_its_step_cannot_be_completed(quiz_setup):
+    # given a learner who passed, and whose enrolment was removed before the grading ran
+    _client, learner, quiz = quiz_setup
+    attempt = services.start_attempt(user=learner, quiz=quiz)
+    services.submit_attempt(user=learner, attempt_id=attempt.pk, raw=right_answers(attempt))
+    Enrollment.objects.filter(user=learner).delete()
+
+    # when it is graded, the progress door refuses the step (not enrolled)...
+    assert services.grade_submitted_attempt(attempt.pk)
+
+    # ...and the grade is kept all the same: the refusal does not undo the grading
+    attempt.refresh_from_db()
+    assert (attempt.status, attempt.passed, attempt.grade_count) == (Attempt.Status.GRADED, True, 1)
+    assert Answer.objects.filter(attempt=attempt, score__isnull=False).count() == len(attempt.question_order)
+    assert not StepProgress.objects.filter(user=learner, status=StepProgress.Status.COMPLETED).exists()
+
+
+# Warm: the session with its person and the content token (learners.sessions), the attempt
+# and the questions' stamps (quizzes.selectors.load_questions). Submitting: the same reads,
 # then one UPDATE and one INSERT (and the savepoint pair of the test's transaction). Grading: 3 reads, the course and the
 # content token (its outline is kept per token: courses.publishing), 2 writes, the
 # progress door (lock, completed steps, the quiz's rule, the step row, the enrolment and
-# module rollups), savepoints, the item statistics' refresh marker (quizzes.statistics,
+# module rollups; no savepoint of its own), the savepoints of the test's transaction, the item statistics' refresh marker (quizzes.statistics,
 # one upsert) and, the course just completed, its certificate (a certificate a regrade
 # revoked is looked for, to reinstate it, then a new one is inserted).
-QUERY_BUDGETS = {"take": 3, "send": 7, "grade": 21, "result": 6}
+QUERY_BUDGETS = {"take": 3, "send": 7, "grade": 19, "result": 6}
 
 
 def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_questions(client, learner):
