@@ -321,10 +321,7 @@ def bank_question(parsed):
     if isinstance(parsed, gift.Description):
         raise NotImportable(_("texte sans question (description) : la banque ne garde que des questions, il est ignoré."))
     mapping = mapping_of_parsed(parsed)
-    try:
-        model = Question.of_kind(mapping.kind)
-    except LookupError:
-        raise NotImportable(_("les questions à réponse libre ne sont pas encore prises en charge par la banque.")) from None
+    model = Question.of_kind(mapping.kind)
     parsed = with_texts(parsed, lambda text: bank_text(text, parsed.prompt_format))
     fields, options = mapping.to_bank(parsed)
     question = model(

@@ -23,6 +23,7 @@ from quizzes import gift
 from quizzes.gift_import import MAPPINGS, ImportRefused, export_questions, import_gift, read_file
 from quizzes.gift_views import GiftPreviewView
 from quizzes.models import (
+    EssayQuestion,
     MatchingPair,
     MultipleChoiceOption,
     NumericOption,
@@ -242,28 +243,10 @@ def test_descriptions_are_left_out_with_a_notice_and_the_questions_imported():
     ]
 
 
-def test_essays_are_a_line_numbered_error_while_the_bank_has_no_essay_type():
-    try:
-        Question.of_kind("essay")
-        pytest.skip("the bank has an essay type: see the test below")
-    except LookupError:
-        pass
-    read = read_file("Vrai ? {T}\n\nRacontez. {}")
-
-    assert not read.ok
-    assert [str(error) for error in read.errors] == [
-        "Ligne 3 : les questions à réponse libre ne sont pas encore prises en charge par la banque."
-    ]
-
-
-def test_essays_go_to_the_essay_type_and_back_when_the_bank_has_one():
-    try:
-        model = Question.of_kind("essay")
-    except LookupError:
-        pytest.skip("no essay type yet (built on the essay branch)")
+def test_essays_go_to_the_essay_type_and_back():
     question = only("$CATEGORY: écrit\n\n::Récit:: Racontez une crise. { ####Relisez la charte.}")
 
-    assert isinstance(question, model)
+    assert isinstance(question, EssayQuestion)
     assert (question.title, question.prompt, question.explanation, question.tag, question.points) == (
         "Récit", "Racontez une crise.", "Relisez la charte.", "écrit", 1)
     assert snapshot(only(export_questions([question]))) == snapshot(question)
