@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,19 +28,25 @@ from quizzes.selectors import answers_awaiting_review, review_courses
 QUEUE_PAGE_SIZE = 50
 
 
-class ReviewerOnlyMixin:
+class ReviewScreen(WagtailAdminTemplateMixin):
+    """A screen of the review queue: for reviewers only, under "Relectures"."""
+
+    header_icon = "edit"
+
     def dispatch(self, request, *args, **kwargs):
         if not reviews.can_review(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_breadcrumbs_items(self):
+        return self.breadcrumbs_items + [{"url": reverse("reviews:index"), "label": gettext("Relectures")}]
 
-class ReviewQueueView(ReviewerOnlyMixin, WagtailAdminTemplateMixin, TemplateView):
+
+class ReviewQueueView(ReviewScreen, TemplateView):
     """Answers awaiting review, oldest submission first; `?course=<id>` keeps one course's."""
 
     template_name = "quizzes/admin/review_queue.html"
     page_title = _("Relectures")
-    header_icon = "edit"
 
     def get_context_data(self, **kwargs):
         courses = review_courses()
@@ -80,15 +86,15 @@ class ReviewForm(forms.Form):
             raise forms.ValidationError(refusal.message) from None
 
 
-class ReviewAnswerView(ReviewerOnlyMixin, WagtailAdminTemplateMixin, View):
+class ReviewAnswerView(ReviewScreen, View):
     """GET: the prompt, rubric, word limit and the learner's text, with the review form.
     POST: the review saved (then back to the queue), or the form again with what was typed."""
 
     template_name = "quizzes/admin/review_answer.html"
-    header_icon = "edit"
+    page_title = _("Relire une réponse")
 
-    def get_page_title(self):
-        return gettext("Relire une réponse")
+    def get_breadcrumbs_items(self):
+        return super().get_breadcrumbs_items() + [{"url": "", "label": self.get_page_title()}]
 
     def get(self, request, answer_id):
         item = reviews.answer_to_review(answer_id)

@@ -1,6 +1,7 @@
 """Essay questions and their review: a learner writes, grading leaves the essay to a
 person, a trainer reviews it in the admin queue, a task finalises the attempt."""
 
+import re
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -498,6 +499,8 @@ def test_the_review_screen_shows_prompt_rubric_limit_and_the_escaped_text(essay_
     assert "&lt;b&gt;Gras&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;<br>Ligne deux" in page
     assert "<script>alert(1)" not in page
     assert '<label for="id_score"' in page and '<label for="id_comment"' in page
+    # the header says where the reviewer is: Relectures › Relire une réponse
+    assert re.search(r'<a[^>]*href="/admin/relectures/"[^>]*>\s*Relectures', page) and "Relire une réponse" in page
     assert "Note (de 0 à 2 points)" in page
 
 
