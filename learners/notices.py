@@ -2,11 +2,12 @@
 another app tells a learner some news. Public names are in `__all__`."""
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from home.refusals import Kind, Refused
-from learners.models import Notice
+from learners.models import Notice, User
 
 __all__ = ["Notice", "NoSuchNotice", "mark_seen", "post_quiz_reviewed", "unseen_notices"]
 
@@ -21,15 +22,21 @@ class NoSuchNotice(Refused):
 def post_quiz_reviewed(*, user, attempt_id, quiz_title, percent, url):
     """Tell `user` that their attempt `attempt_id` at the quiz `quiz_title` is corrected,
     at `percent`. At most one notice per attempt: posting it again changes nothing."""
-    notice, _created = Notice.objects.get_or_create(
-        kind=Notice.Kind.QUIZ_REVIEWED, about_id=attempt_id,
-        defaults={"user": user, "subject": quiz_title[:255], "percent": percent, "url": url},
-    )
+    with transaction.atomic():
+        notice, created = Notice.objects.get_or_create(
+            kind=Notice.Kind.QUIZ_REVIEWED, about_id=attempt_id,
+            defaults={"user": user, "subject": quiz_title[:255], "percent": percent, "url": url},
+        )
+        if created:
+            User.objects.filter(pk=user.pk).update(unseen_notices=F("unseen_notices") + 1)
     return notice
 
 
 def unseen_notices(user):
-    """`user`'s notices not yet marked seen, newest first: 1 query."""
+    """`user`'s notices not yet marked seen, newest first: 1 query, none when `user` (the
+    person's row as read with this request's session) counts no unseen notice."""
+    if not user.unseen_notices:
+        return []
     return list(Notice.objects.filter(user=user, seen_at__isnull=True).order_by("-created_at", "-pk"))
 
 
@@ -39,4 +46,5 @@ def mark_seen(*, user, notice_id):
     with transaction.atomic():
         if not Notice.objects.filter(pk=notice_id, user=user).exists():
             raise NoSuchNotice()
-        Notice.objects.filter(pk=notice_id, user=user, seen_at__isnull=True).update(seen_at=timezone.now())
+        if Notice.objects.filter(pk=notice_id, user=user, seen_at__isnull=True).update(seen_at=timezone.now()):
+            User.objects.filter(pk=user.pk, unseen_notices__gt=0).update(unseen_notices=F("unseen_notices") - 1)

@@ -642,6 +642,12 @@ def test_the_dashboard_shows_the_notice_until_the_learner_marks_it_seen(essay_qu
     assert response.status_code == 302 and response.url == "/comptes/mon-espace/"
     assert "a été corrigé" not in client.get("/comptes/mon-espace/").content.decode()
     notices.mark_seen(user=learner, notice_id=notice.pk)  # again: a no-op
+    # the person's row counted the notice while it waited, and counts none now
+    learner.refresh_from_db()
+    assert learner.unseen_notices == 0
+    notices.post_quiz_reviewed(user=learner, attempt_id=attempt.pk, quiz_title="x", percent=1, url="/")  # again
+    learner.refresh_from_db()
+    assert learner.unseen_notices == 0 and Notice.objects.count() == 1
 
 
 def test_a_learner_s_essay_and_its_review_are_in_their_data_and_blanked_when_they_leave(essay_quiz, sent_tasks):

@@ -44,6 +44,9 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("langue préférée"), max_length=8, choices=settings.LANGUAGES, default="fr"
     )
+    # How many notices wait on the dashboard (learners.notices keeps it in step): read with
+    # the session, it spares the dashboard of a learner without news a query.
+    unseen_notices = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["first_name", "last_name"]
