@@ -25,11 +25,10 @@ from enum import StrEnum
 from django.utils.translation import gettext as _
 
 from home.sanitize import clean_imported_rich_text
+from quizzes.grading import FULL_MARKS, weights_problem
 
 MAX_BYTES = 10 * 1024 * 1024
 BLANK = "_____"
-FULL_MARKS = Decimal(100)
-WEIGHT_SUM_TOLERANCE = Decimal("0.01")  # points of percent: three answers at 33.33333 % make 100 %
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
@@ -510,22 +509,16 @@ def read_choice(body, opening, text_format, common):
     choices = tuple(read_answer(marker, tokens, text_format) for marker, tokens in pieces)
     if len(choices) < 2:
         raise GiftProblem(opening.offset, _("une question à choix demande au moins deux réponses."))
-    if any(marker.text == "=" for marker, _tokens in pieces):
-        require_full_marks(choices, opening)
-        return SingleChoice(choices=choices, **common)
-    total = sum((choice.weight for choice in choices if choice.weight > 0), Decimal(0))
-    if abs(total - FULL_MARKS) > WEIGHT_SUM_TOLERANCE:
-        raise GiftProblem(opening.offset, _("les poids positifs font %(total)s %% au lieu de 100 %%.") % {
-            "total": f"{total.normalize():f}",
-        })
-    return MultipleChoice(choices=choices, **common)
+    single = any(marker.text == "=" for marker, _tokens in pieces)
+    require_fair_weights(choices, opening, multiple=not single)
+    return (SingleChoice if single else MultipleChoice)(choices=choices, **common)
 
 
 def read_short_answer(body, opening, text_format, common):
     answers = tuple(
         read_answer(marker, tokens, text_format, rich_text=False) for marker, tokens in answer_pieces(body, {"="})
     )
-    require_full_marks(answers, opening)
+    require_fair_weights(answers, opening, multiple=False)
     return ShortAnswer(answers=answers, **common)
 
 
@@ -632,9 +625,10 @@ def read_answer(marker, tokens, text_format, rich_text=True):
     )
 
 
-def require_full_marks(answers, opening):
-    if not any(answer.weight == FULL_MARKS for answer in answers):
-        raise GiftProblem(opening.offset, _("aucune réponse ne vaut 100 % : il en faut une pour obtenir tous les points."))
+def require_fair_weights(answers, opening, *, multiple):
+    problem = weights_problem([answer.weight for answer in answers], multiple=multiple)
+    if problem:
+        raise GiftProblem(opening.offset, problem)
 
 
 def read_number_spec(text, offset):

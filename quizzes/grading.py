@@ -60,6 +60,25 @@ def attempt_result(grades, *, pass_mark, certainties=None):
     return AttemptResult(score=total, max_score=maximum, percent=share, passed=share >= pass_mark)
 
 
+FULL_MARKS = Decimal(100)  # a weight worth all the points, in percent
+WEIGHT_SUM_TOLERANCE = Decimal("0.01")  # points of percent: three answers at 33.33333 % make 100 %
+
+
+def weights_problem(weights, *, multiple):
+    """Why `weights` (percents of the points, one per proposed answer) cannot grade a
+    question fairly, in words, or None: one answer to pick (a single choice, a short
+    answer) needs an answer worth 100 %; answers to tick (a multiple choice), positive
+    weights adding up to 100 %. The GIFT import and the bank's editor apply it alike."""
+    if multiple:
+        total = sum((weight for weight in weights if weight > 0), ZERO)
+        if abs(total - FULL_MARKS) > WEIGHT_SUM_TOLERANCE:
+            return _("les poids positifs font %(total)s %% au lieu de 100 %%.") % {"total": f"{total.normalize():f}"}
+        return None
+    if not any(weight == FULL_MARKS for weight in weights):
+        return _("aucune réponse ne vaut 100 % : il en faut une pour obtenir tous les points.")
+    return None
+
+
 def points(max_score, fraction):
     """`fraction` (0 to 1) of `max_score`, to the hundredth, never below zero."""
     fraction = max(Decimal(0), min(Decimal(1), Decimal(fraction)))

@@ -56,6 +56,23 @@ def add_url(model):
     return f"/admin/snippets/quizzes/{model._meta.model_name}/add/"
 
 
+@pytest.mark.parametrize("model, weights, message", [
+    (SingleChoiceQuestion, ["50", "0"], "Aucune réponse ne vaut 100 % : il en faut une pour obtenir tous les points."),
+    (MultipleChoiceQuestion, ["50", "30"], "Les poids positifs font 80 % au lieu de 100 %."),
+], ids=["single", "multiple"])
+def test_weights_that_cannot_give_all_the_points_are_refused_in_the_editor(trainer_client, model, weights, message):
+    rows = [{"text": text, "weight": weight} for text, weight in zip(["Oui", "Non"], weights)]
+
+    response = trainer_client.post(add_url(model), common("Pesée ?", **inline("choices", rows)))
+
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not model.objects.exists()
+    # weights that give all the points are saved, and grade the question
+    rows[0]["weight"], rows[1]["weight"] = "100", "-50"
+    response = trainer_client.post(add_url(model), common("Pesée ?", **inline("choices", rows)))
+    assert response.status_code == 302 and model.objects.get().is_weighted()
+
+
 @pytest.mark.parametrize("model", Question.types(), ids=lambda model: model.__name__)
 def test_a_trainer_creates_every_question_type_with_its_options(trainer_client, model):
     data = ADMIN_FORMS[model]

@@ -13,11 +13,13 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from polymorphic.models import PolymorphicModel
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.models import Orderable
 
@@ -32,6 +34,7 @@ from quizzes.grading import (
     parse_whole_number,
     plain_answer,
     points,
+    weights_problem,
 )
 
 
@@ -225,9 +228,28 @@ class Choice(Orderable):
         return self.text
 
 
+class ChoiceQuestionForm(WagtailAdminModelForm):
+    """The editor of a choice question: once the trainer weighs a proposed answer, the
+    weights must let a right answer earn all the points (grading.weights_problem, the
+    rule the GIFT import applies too); otherwise nothing is saved and the editor says why."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        choices = self.formsets.get("choices")
+        if choices is not None and choices.is_valid():
+            weights = [form.cleaned_data.get("weight") for form in choices.forms
+                       if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+            if any(weight is not None for weight in weights):
+                problem = weights_problem([weight or ZERO for weight in weights], multiple=self._meta.model.multiple)
+                if problem:
+                    raise ValidationError(capfirst(problem))
+        return cleaned_data
+
+
 class ChoiceQuestionMixin:
     input_template = "quizzes/inputs/choice.html"
     prefetch = ("choices",)
+    base_form_class = ChoiceQuestionForm
 
     @classmethod
     def options_from(cls, data):
