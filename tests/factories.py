@@ -59,6 +59,15 @@ def make_user(**fields):
     return User.objects.create_user(password=password, **fields)
 
 
+def make_admin_user(**fields):
+    """A person who reaches the Wagtail admin and holds no other permission."""
+    from django.contrib.auth.models import Permission
+
+    person = make_user(**fields)
+    person.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    return person
+
+
 def make_manager(**fields):
     """A person who manages a team of an organisation of their own (no admin access)."""
     from learners.models import Membership, Organisation

@@ -23,7 +23,7 @@ from learners.roles import TRAINERS_GROUP
 from quizzes import grading, regrading, reviews, services
 from quizzes.models import Answer, Attempt, EssayQuestion, TrueFalseQuestion
 from tests.conftest import WorkerProcess
-from tests.factories import as_form, make_course_with, make_quiz, make_user, right_answers
+from tests.factories import as_form, make_admin_user, make_course_with, make_quiz, make_user, right_answers
 from tests.utils import wait_for
 
 Status = Attempt.Status
@@ -576,11 +576,7 @@ def test_learners_managers_anonymous_and_trainers_without_the_permission_are_ref
         assert client.post(urls[1], {"score": "2"}).status_code == 302
     # an admin user outside the trainers' group, without the review permission: Wagtail's
     # refusal (back to the admin's home, with its message)
-    from django.contrib.auth.models import Permission
-
-    editor = make_user()
-    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
-    client.force_login(editor)
+    client.force_login(make_admin_user())
     for url in urls:
         response = client.get(url)
         assert (response.status_code, response.url) == (302, "/admin/")

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 from django.conf import settings as project_settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -23,7 +23,7 @@ from quizzes import services, statistics, tasks
 from quizzes.item_statistics import MINIMUM_ATTEMPTS, AttemptScores, QuestionScore, quiz_statistics
 from quizzes.models import Question, QuizStatistics
 from quizzes.selectors import forget_loaded_questions, load_questions
-from tests.factories import make_course_with, make_quiz, make_user, right_answers
+from tests.factories import make_admin_user, make_course_with, make_quiz, make_user, right_answers
 from tests.utils import wait_for
 
 COMPUTE = "quizzes.tasks.compute_item_statistics"
@@ -401,9 +401,7 @@ def test_a_manager_never_reaches_the_report(computed_quiz, client):
 
 
 def test_someone_in_the_admin_who_may_not_edit_the_quiz_is_told_it_does_not_exist(computed_quiz, client):
-    reader = make_user()
-    reader.user_permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
-    client.force_login(reader)
+    client.force_login(make_admin_user())
 
     assert client.get(report_url(computed_quiz)).status_code == 404
     assert client.post(report_url(computed_quiz)).status_code == 404

@@ -16,7 +16,7 @@ from learners.models import Membership, Organisation
 from learners.roles import TRAINERS_GROUP
 from quizzes.models import Question, QuizPage, QuizQuestion, SingleChoiceQuestion
 from quizzes.selectors import AskedQuestion
-from tests.factories import QUESTION_KINDS, add_page, make_course_with, make_question, make_user
+from tests.factories import QUESTION_KINDS, add_page, make_admin_user, make_course_with, make_question, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -311,13 +311,9 @@ def test_learners_and_managers_are_sent_to_the_admin_login_by_every_bank_screen(
 
 def test_an_admin_user_without_the_bank_permissions_is_refused_every_bank_screen():
     # given someone who reaches the admin but holds no question permission
-    from django.contrib.auth.models import Permission
-
     question = make_question("single_choice")
-    editor = make_user()
-    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
     client = Client()
-    client.force_login(editor)
+    client.force_login(make_admin_user())
 
     for method, url in bank_urls(question):
         response = getattr(client, method)(url)

@@ -15,7 +15,15 @@ from django.utils.html import escape
 from courses.models import ModulePage
 from learners.roles import TRAINERS_GROUP
 from quizzes.models import MultipleChoiceQuestion, Question, QuizPage, ShortAnswerQuestion, SingleChoiceQuestion
-from tests.factories import QUESTION_KINDS, make_course_with, make_manager, make_question, make_quiz, make_user
+from tests.factories import (
+    QUESTION_KINDS,
+    make_admin_user,
+    make_course_with,
+    make_manager,
+    make_question,
+    make_quiz,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -213,10 +221,8 @@ def test_anonymous_people_learners_and_managers_are_sent_to_the_admin_login(who)
 
 def test_an_admin_user_without_question_permissions_is_refused_the_chooser():
     question = make_question("single_choice")
-    editor = make_user()
-    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
     client = Client()
-    client.force_login(editor)
+    client.force_login(make_admin_user())
 
     for method, url, *data in chooser_requests(question):
         response = send(client, method, url, *data)
