@@ -61,7 +61,7 @@ def test_the_environment_chooses_database_broker_hosts_and_mail():
         DEBUG="false",
     )
 
-    assert settings["engine"] == "django.db.backends.postgresql"
+    assert settings["engine"] == "config.postgresql"
     assert settings["name"] == "lms"
     assert settings["conn_max_age"] == 120
     assert settings["broker"] == "redis://cache.internal:6379/1"
