@@ -230,7 +230,8 @@ def rendered_breadcrumbs(page):
 # In the outline rendered once per course, token and language, `<@S12c>` (etc.) mark the
 # places that depend on the viewer: the current page, and the steps they completed or
 # cannot open yet. They cannot occur in page text, which is escaped ("<" -> "&lt;").
-MARKER = re.compile(r"<@([MS])(\d+)([cam])>")
+# A learner's page shell (below) holds them with markers of its own.
+MARKER = re.compile(r"<@(?:([MS])(\d+)([cam])|(csrf|pct|done|epk)|X([A-Za-z0-9_-]{1,64}))>")
 
 
 def outline_fragment(outline):
@@ -249,24 +250,53 @@ def outline_fragment(outline):
 def rendered_outline(outline, *, page=None, module_outline=None, access=None):
     """The course outline with the viewer's marks applied: which page is current, what
     they completed and what stays locked."""
+    parts = cut_at_markers(
+        outline_fragment(outline)["html"],
+        page.pk if page is not None else None,
+        module_outline.page.pk if module_outline is not None else None,
+    )
+    return mark_safe(with_marks(parts, outline, access))
+
+
+def cut_at_markers(html, current, current_module):
+    """`html` cut at its `<@…>` markers (MARKER), as [text, mark, text, mark, …,
+    text]. The marks of the page shown (`current`, in module `current_module`) are
+    written into the text; each mark left depends on the viewer: ("c", step id) the
+    step's class, ("m", step id) its sign, ("X", block id) an exercise's answer area,
+    (name, None) the CSRF token or a figure of the learner's."""
+    pieces = MARKER.split(html)  # text, then the marker's 5 groups, then text…
+    parts, text = [], [pieces[0]]
+    for index in range(1, len(pieces), 6):
+        kind, pk, slot, name, exercise = pieces[index:index + 5]
+        if slot == "a":
+            text.append(' aria-current="page"' if int(pk) == current else "")
+        elif kind == "M":
+            text.append(" outline__module--current" if int(pk) in (current, current_module) else "")
+        else:
+            parts += ["".join(text), ("X", exercise) if exercise else (name, None) if name else (slot, int(pk))]
+            text = []
+        text.append(pieces[index + 5])
+    parts.append("".join(text))
+    return parts
+
+
+def with_marks(parts, outline, access, other_mark=None):
+    """The text of `parts` (cut_at_markers) with the viewer's marks: each step's state
+    (done, locked or neither) from `access`, any other mark from `other_mark(kind,
+    argument)`."""
     fragment = outline_fragment(outline)
-    current = page.pk if page is not None else None
-    current_module = module_outline.page.pk if module_outline is not None else None
     completed = access.completed_ids if access is not None else ()
     locked = access.locked_ids if access is not None else {}
-
-    def apply(match):
-        kind, pk, slot = match.group(1), int(match.group(2)), match.group(3)
-        if slot == "a":
-            return ' aria-current="page"' if pk == current else ""
-        if kind == "M":
-            return " outline__module--current" if pk in (current, current_module) else ""
-        state = "done" if pk in completed else "locked" if pk in locked else None
-        if state is None:
-            return ""
-        return f" outline__step--{state}" if slot == "c" else fragment[state]
-
-    return mark_safe(MARKER.sub(apply, fragment["html"]))
+    written = [parts[0]]
+    for index in range(1, len(parts), 2):
+        kind, argument = parts[index]
+        if kind in ("c", "m"):
+            state = "done" if argument in completed else "locked" if argument in locked else None
+            written.append("" if state is None else f" outline__step--{state}" if kind == "c" else fragment[state])
+        else:
+            written.append(other_mark(kind, argument))
+        written.append(parts[index + 1])
+    return "".join(written)
 
 
 def outline_with_markers(outline):
@@ -282,8 +312,8 @@ def outline_with_markers(outline):
 # `<@done>`, `<@epk>`, the outline's own markers and each exercise's `<@X…>` (the
 # learner's answer area, see exercise_work) in place of those figures, which each
 # request writes in. A request with anything else to show (messages, a query string, an
-# administrator's toolbar) is rendered whole, as before.
-SHELL_MARKER = re.compile(r"<@(?:([MS])(\d+)([cam])|(csrf|pct|done|epk)|X([A-Za-z0-9_-]{1,64}))>")
+# administrator's toolbar) is rendered whole, as before. The shell is cut at its markers
+# once per process and token (cut_at_markers), so a request only writes the marks in.
 
 
 class ShellEnrollment:
@@ -344,8 +374,11 @@ def learner_page_response(request, page, access, template, context, shape=""):
         shell_context["access"] = ShellAccess(access, shell_enrollment)
         return render_to_string(template, shell_context, request=request)
 
-    shell = publishing.memoised(key, render, shared=True)
-    return HttpResponse(fill_shell(request, shell, page, context.get("module_outline"), access))
+    module_outline = context.get("module_outline")
+    parts = publishing.memoised(f"{key}:parts", lambda: cut_at_markers(
+        publishing.memoised(key, render, shared=True), page.pk,
+        module_outline.page.pk if module_outline is not None else None))
+    return HttpResponse(fill_shell(request, parts, page, access))
 
 
 def learner_step_response(request, page, access, template, context):
@@ -373,14 +406,12 @@ class ShellAccess:
         return getattr(self._access, name)
 
 
-def fill_shell(request, shell, page, module_outline, access):
-    fragment = outline_fragment(access.outline)
-    current_module = module_outline.page.pk if module_outline is not None else None
+def fill_shell(request, parts, page, access):
+    """The learner's page from its shell, cut once (cut_at_markers): their marks on the
+    outline, their figures, their exercises and a CSRF token written in."""
     enrollment = access.enrollment
     figures = {} if enrollment is None else {
         "pct": str(enrollment.percent), "done": str(enrollment.completed_steps), "epk": str(enrollment.pk)}
-    completed, locked = access.completed_ids, access.locked_ids
-
     csrf = []
 
     def csrf_token():  # one mask of the learner's secret for the response, as for anonymous pages
@@ -388,25 +419,12 @@ def fill_shell(request, shell, page, module_outline, access):
             csrf.append(get_token(request))
         return csrf[0]
 
-    def apply(match):
-        kind, pk, slot, name, exercise = match.groups()
-        if exercise is not None:  # the learner's own work on an exercise, never kept in the shell
-            return exercise_work(page, access, exercise, csrf_token())
-        if name == "csrf":
-            return csrf_token()
-        if name is not None:
-            return figures[name]
-        pk = int(pk)
-        if slot == "a":
-            return ' aria-current="page"' if pk == page.pk else ""
-        if kind == "M":
-            return " outline__module--current" if pk in (page.pk, current_module) else ""
-        state = "done" if pk in completed else "locked" if pk in locked else None
-        if state is None:
-            return ""
-        return f" outline__step--{state}" if slot == "c" else fragment[state]
+    def other_mark(kind, argument):
+        if kind == "X":  # the learner's own work on an exercise, never kept in the shell
+            return exercise_work(page, access, argument, csrf_token())
+        return csrf_token() if kind == "csrf" else figures[kind]
 
-    return SHELL_MARKER.sub(apply, shell)
+    return with_marks(parts, access.outline, access, other_mark)
 
 
 # --- A learner's page made of rows read for the request --------------------------------

@@ -1,13 +1,26 @@
 """Rows read with hand-written SQL, converted as the ORM converts them: for the reads made
 on every page a learner opens, whose SQL is written once rather than compiled per request."""
 
-from django.db import connection
+import weakref
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+_known_converters = weakref.WeakKeyDictionary()  # a thread's connection -> {(model, names): converters}
 
 
 def column_converters(model, *names):
     """[(index, column, converters)] for the fields `names` of `model` read in that order:
     what the ORM applies to each column of this database (datetimes on SQLite, for
-    instance), for the columns that need it."""
+    instance), for the columns that need it. Worked out once per connection: asked of the
+    ORM on each request, they cost a dashboard about as much as one of its queries."""
+    known = _known_converters.setdefault(connections[DEFAULT_DB_ALIAS], {})
+    key = (model, names)
+    if key not in known:
+        known[key] = _column_converters(model, names)
+    return known[key]
+
+
+def _column_converters(model, names):
     found = []
     for index, name in enumerate(names):
         field = model._meta.get_field(name)
