@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from courses.blocks import EXERCISE_ANSWER_MAX_LENGTH, feedback_exercises
 from courses.selectors import course_of, course_outline
 from home.refusals import Kind
-from learners.models import Enrollment, StepProgress
-from learners.progress import NotAStep, NotEnrolled, ProgressRefused, step_access
+from learners.models import StepProgress
+from learners.progress import NotAStep, ProgressRefused, locked_step_access
 
 __all__ = [
     "AnswerTooLong",
@@ -102,10 +102,7 @@ def _update_exercise(*, user, page, block_id, change, with_exercise=False):
     outline = course_outline(course)  # read before the write transaction: keeps it short
     exercise = feedback_exercises(page).get(block_id)
     with transaction.atomic():
-        enrollment = Enrollment.objects.select_for_update().filter(user=user, course=outline.course).first()
-        if enrollment is None:
-            raise NotEnrolled()
-        access = step_access(user=user, page=page, outline=outline, enrollment=enrollment)
+        access = locked_step_access(user=user, page=page, outline=outline)
         access.ensure_unlocked()
         if exercise is None:
             raise UnknownExercise()

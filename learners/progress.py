@@ -113,24 +113,15 @@ def locked_steps(outline, completed_ids):
     }
 
 
-def course_standing(*, user, outline, step=None, enrollment=None):
+def course_standing(*, user, outline, step=None, lock=False):
     """Where `user` stands in the course of `outline`: 1 query for a learner (the
-    enrolment with its step rows, and the exercises of `step`), or 1 when the caller
-    already holds the enrolment."""
-    standing = Standing(outline=outline, step=step, enrollment=enrollment)
+    enrolment with its step rows, and the exercises of `step`). `lock`: the enrolment
+    row stays locked until the transaction ends (a write follows)."""
+    standing = Standing(outline=outline, step=step, enrollment=None)
     rows = ()
-    step_id = step.pk if step is not None else None
-    if enrollment is None and user.is_authenticated:
+    if user.is_authenticated:
         standing.enrollment, rows, standing.exercises = enrollment_with_step_rows(
-            user_id=user.pk, course_id=outline.course.pk, step_id=step_id)
-    elif enrollment is not None:
-        rows = []
-        for row_step, status, exercises in StepProgress.objects.filter(user=user, course=outline.course).values_list(
-            "step_id", "status", "exercises"
-        ):
-            rows.append((row_step, status))
-            if row_step == step_id:
-                standing.exercises = exercises or {}
+            user_id=user.pk, course_id=outline.course.pk, step_id=step.pk if step is not None else None, lock=lock)
     if standing.enrollment is not None:
         # What the page shows of the enrolment comes from the outline, not more queries.
         standing.enrollment.course = outline.course
@@ -145,12 +136,13 @@ def course_standing(*, user, outline, step=None, enrollment=None):
     return standing
 
 
-def enrollment_with_step_rows(*, user_id, course_id, step_id=None):
+def enrollment_with_step_rows(*, user_id, course_id, step_id=None, lock=False):
     """(the learner's enrolment in the course or None, [(step id, status)] of their step
     rows in it, the exercises of their row for `step_id` as a dict) in one query: the
-    enrolment LEFT JOIN its step rows. Read on every page a learner opens, so its SQL is
-    written once, not compiled per request."""
-    sql, fields, converters = _standing_sql()
+    enrolment LEFT JOIN its step rows, the enrolment row locked if `lock` (on SQLite the
+    write transaction is the lock). Read on every page a learner opens, and by every
+    completion, so its SQL is written once, not compiled per request."""
+    sql, fields, converters = _standing_sql(lock)
     enrollment, rows, exercises = None, [], {}
     with connection.cursor() as cursor:
         cursor.execute(sql, [step_id, user_id, course_id])
@@ -168,10 +160,11 @@ def enrollment_with_step_rows(*, user_id, course_id, step_id=None):
 _standing_sql_by_vendor = {}
 
 
-def _standing_sql():
+def _standing_sql(lock):
     """The SQL of enrollment_with_step_rows for this database, with the converters the
     ORM would apply to each column (datetimes on SQLite)."""
-    if connection.vendor not in _standing_sql_by_vendor:
+    key = (connection.vendor, lock)
+    if key not in _standing_sql_by_vendor:
         quote = connection.ops.quote_name
         enrollments, steps = Enrollment._meta.db_table, StepProgress._meta.db_table
         fields = Enrollment._meta.concrete_fields
@@ -184,13 +177,16 @@ def _standing_sql():
             f"AND s.{quote('course_id')} = e.{quote('course_id')} "
             f"WHERE e.{quote('user_id')} = %s AND e.{quote('course_id')} = %s"
         )
+        if lock and connection.features.has_select_for_update_of:
+            sql += " FOR UPDATE OF e"
         converters = column_converters(Enrollment, *(f.name for f in fields))
-        _standing_sql_by_vendor[connection.vendor] = (sql, fields, converters)
-    return _standing_sql_by_vendor[connection.vendor]
+        _standing_sql_by_vendor[key] = (sql, fields, converters)
+    return _standing_sql_by_vendor[key]
 
 
-def step_access(*, user, page, outline=None, enrollment=None):
-    """Where `user` stands on step `page`. Raises NotAStep if the page is no live step."""
+def step_access(*, user, page, outline=None, lock=False):
+    """Where `user` stands on step `page` (`lock`: see course_standing). Raises NotAStep
+    if the page is no live step."""
     if outline is None:
         course = course_of(page)
         if course is None:
@@ -198,7 +194,18 @@ def step_access(*, user, page, outline=None, enrollment=None):
         outline = course_outline(course)
     if all(step.pk != page.pk for step in outline.steps):
         raise NotAStep()
-    return course_standing(user=user, outline=outline, step=page, enrollment=enrollment)
+    return course_standing(user=user, outline=outline, step=page, lock=lock)
+
+
+def locked_step_access(*, user, page, outline):
+    """step_access with the learner's enrolment locked, for a write to their progress in
+    the current transaction: concurrent writes by one learner run one at a time. Raises
+    NotAStep, or NotEnrolled."""
+    access = step_access(user=user, page=page, outline=outline, lock=True)
+    if access.enrollment is None:
+        raise NotEnrolled()
+    access.enrollment.user = user
+    return access
 
 
 # --- Writing --------------------------------------------------------------------------
@@ -280,12 +287,8 @@ def _complete(*, user, page, score=None, outline=None):
 
 
 def _complete_locked(*, user, page, score, outline):
-    # Lock the enrolment row: concurrent completions by one learner run one at a time.
-    enrollment = Enrollment.objects.select_for_update().filter(user=user, course=outline.course).first()
-    if enrollment is None:
-        raise NotEnrolled()
-    enrollment.user = user
-    access = step_access(user=user, page=page, outline=outline, enrollment=enrollment)
+    access = locked_step_access(user=user, page=page, outline=outline)
+    enrollment = access.enrollment
     if access.is_completed:
         return enrollment, access
     access.ensure_unlocked()

@@ -42,6 +42,12 @@ def converted(values, converters, offset=0):
 def first(model, where, params, *, for_update=False):
     """The first `model` row matching `where` (SQL over its own columns, e.g. "id = %s
     AND user_id = %s"), as the ORM would give it, or None: without compiling a queryset."""
+    found = rows(model, where, params, for_update=for_update)
+    return found[0] if found else None
+
+
+def rows(model, where, params, *, for_update=False):
+    """Every `model` row matching `where` (as for `first`), in no particular order."""
     fields = model._meta.concrete_fields
     quote = connection.ops.quote_name
     sql = (f"SELECT {', '.join(quote(field.column) for field in fields)} FROM {quote(model._meta.db_table)} "
@@ -50,8 +56,7 @@ def first(model, where, params, *, for_update=False):
         sql += " FOR UPDATE"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = converted(list(row), column_converters(model, *(field.name for field in fields)))
-    return model.from_db(connection.alias, [field.attname for field in fields], values)
+        found = cursor.fetchall()
+    converters = column_converters(model, *(field.name for field in fields))
+    names = [field.attname for field in fields]
+    return [model.from_db(connection.alias, names, converted(list(row), converters)) for row in found]

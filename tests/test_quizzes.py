@@ -401,13 +401,13 @@ def test_a_passed_attempt_stays_graded_when_its_step_cannot_be_completed(quiz_se
 
 # Warm: the session with its person and the content token (learners.sessions), the attempt
 # and the questions' stamps (quizzes.selectors.load_questions). Submitting: the same reads,
-# then one UPDATE and one INSERT (and the savepoint pair of the test's transaction). Grading: 3 reads, the course and the
+# then one UPDATE and one INSERT (and the savepoint pair of the test's transaction). Grading: 3 reads and the learner, the course and the
 # content token (its outline is kept per token: courses.publishing), 2 writes, the
-# progress door (lock, completed steps, the quiz's rule, the step row, the enrolment and
-# module rollups; no savepoint of its own), the savepoints of the test's transaction, the item statistics' refresh marker (quizzes.statistics,
+# progress door (the enrolment locked with its step rows, the quiz's rule, the step row, the
+# enrolment and module rollups; no savepoint of its own), the savepoints of the test's transaction, the item statistics' refresh marker (quizzes.statistics,
 # one upsert) and, the course just completed, its certificate (a certificate a regrade
 # revoked is looked for, to reinstate it, then a new one is inserted).
-QUERY_BUDGETS = {"take": 3, "send": 7, "grade": 19, "result": 6}
+QUERY_BUDGETS = {"take": 3, "send": 7, "grade": 18, "result": 6}
 
 
 def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_questions(client, learner):
