@@ -3,7 +3,6 @@ enrols them), follows each person's status, changes or removes an assignment and
 reminds by hand; the daily task reminds by mail, never twice the same day."""
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -24,7 +23,7 @@ from learners.assignments import (
 )
 from learners.models import Assignment, Enrollment, Membership, Organisation, Reminder, Team, User
 from tests.factories import complete_course, make_course_with, make_user
-from tests.utils import wait_for
+from tests.utils import mails_in, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -619,10 +618,6 @@ def worker_mail_folder(tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setenv("EMAIL_FILE_PATH", str(folder))
     return folder
-
-
-def mails_in(folder):
-    return sum(path.read_text().count("\nSubject: ") for path in Path(folder).iterdir())
 
 
 def runs_finished(worker):

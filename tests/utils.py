@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,14 @@ def wait_for(condition, *, timeout=30.0, interval=0.05, message="condition"):
             return
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout:.0f} s waiting for {message}.")
+
+
+def mails_in(folder):
+    """How many mails a process has written, whole, into `folder` (Django's file backend).
+
+    The backend creates its file before it writes a message and ends each message with a
+    line of 79 dashes: count those lines, never the files or a header."""
+    return sum(path.read_text().count("\n" + "-" * 79 + "\n") for path in Path(folder).iterdir())
 
 
 def inline_panel(prefix, rows):
