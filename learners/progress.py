@@ -555,67 +555,58 @@ def write_rollups(outline, enrollments=None, changed_modules=None):
     stamp = ops.adapt_datetimefield_value(now)
     ids = [enrollment.pk for enrollment in enrollments] if enrollments is not None else None
 
-    # The completed live steps of the enrolments concerned.
-    if steps:
-        live = "sp.step_id IN (" + ", ".join(["%s"] * total) + ")"
-        live_params = [step_id for step_id, _module in steps]
-    else:
-        live, live_params = "1 = 0", []
+    # The outline's own numbers (step and module ids, counts, bits) are written into the
+    # statements' text, as integers: each statement's text is then the same for every
+    # learner of an outline, with a handful of parameters, so the database keeps its plan
+    # and the driver its parsing (psycopg parses afresh a statement of over 50 parameters).
+    live = f"sp.step_id IN ({numbers(step_id for step_id, _module in steps)})" if steps else "1 = 0"
     scope, scope_params = "e.course_id = %s", [course.pk]
-    completed = "FROM learners_stepprogress sp WHERE sp.course_id = %s AND sp.status = %s AND " + live
-    completed_params = [course.pk, COMPLETED, *live_params]
-    completed_base, completed_base_params = completed, list(completed_params)
+    completed = f"FROM learners_stepprogress sp WHERE sp.course_id = %s AND sp.status = %s AND {live}"
+    completed_params = [course.pk, COMPLETED]
+    learners_only, learners_params = "", []
     if ids is not None:
-        scope += " AND e.id IN (" + ", ".join(["%s"] * len(ids)) + ")"
+        scope += f" AND e.id IN ({', '.join(['%s'] * len(ids))})"
         scope_params += ids
-        completed += " AND sp.user_id IN (" + ", ".join(["%s"] * len(ids)) + ")"
-        completed_params += [enrollment.user_id for enrollment in enrollments]
+        learners_only = f" AND sp.user_id IN ({', '.join(['%s'] * len(ids))})"
+        learners_params = [enrollment.user_id for enrollment in enrollments]
 
     # The resume step in one pass, without sorting: each learner's completed steps as
     # bits (step n of the outline is bit n-1 of chunk (n-1) // CHUNK), so the first step
     # not completed is the lowest zero bit of the first chunk not full: (~m) & (m + 1).
     chunks = [steps[start:start + RESUME_CHUNK] for start in range(0, total, RESUME_CHUNK)]
-    masks, mask_params = [], []
-    for number, chunk in enumerate(chunks):
-        masks.append(
-            "CAST(SUM(CASE sp.step_id " + " ".join("WHEN %s THEN %s" for _ in chunk) + f" ELSE 0 END) AS BIGINT) AS m{number}"
-        )
-        mask_params += [value for bit, (step_id, _module) in enumerate(chunk) for value in (step_id, 1 << bit)]
+    masks = [
+        "CAST(SUM(CASE sp.step_id " + " ".join(f"WHEN {int(step_id)} THEN {1 << bit}"
+                                              for bit, (step_id, _module) in enumerate(chunk))
+        + f" ELSE 0 END) AS BIGINT) AS m{number}"
+        for number, chunk in enumerate(chunks)
+    ]
     per_learner = "SELECT sp.user_id AS user_id, COUNT(*) AS done" + "".join(", " + mask for mask in masks)
-    per_learner += f" {completed} GROUP BY sp.user_id"
-    per_learner_params = [*mask_params, *completed_params]
+    per_learner += f" {completed}{learners_only} GROUP BY sp.user_id"
     rows = "SELECT e.id AS id, COALESCE(a.done, 0) AS done" + "".join(
         f", COALESCE(a.m{number}, 0) AS m{number}" for number in range(len(chunks))
     )
     rows += f" FROM learners_enrollment e LEFT JOIN ({per_learner}) a ON a.user_id = e.user_id WHERE {scope}"
-    rows_params = [*per_learner_params, *scope_params]
-    resume, resume_params = "CASE", []
-    for number, chunk in enumerate(chunks):
-        resume += (
-            f" WHEN r.m{number} <> %s THEN CASE (~r.m{number}) & (r.m{number} + 1) "
-            + " ".join("WHEN %s THEN %s" for _ in chunk) + " END"
-        )
-        resume_params += [(1 << len(chunk)) - 1]
-        resume_params += [value for bit, (step_id, _module) in enumerate(chunk) for value in (1 << bit, step_id)]
+    rows_params = [*completed_params, *learners_params, *scope_params]
+    resume = "CASE" + "".join(
+        f" WHEN r.m{number} <> {(1 << len(chunk)) - 1} THEN CASE (~r.m{number}) & (r.m{number} + 1) "
+        + " ".join(f"WHEN {1 << bit} THEN {int(step_id)}" for bit, (step_id, _module) in enumerate(chunk)) + " END"
+        for number, chunk in enumerate(chunks)
+    )
     resume = resume + " END" if chunks else "NULL"
-    percent_sql = "(100 * r.done) / %s" if total else "0"
-    percent_params = [total] if total else []
-    finished = "(r.done = %s AND %s > 0)"
+    percent_sql = f"(100 * r.done) / {total}" if total else "0"
+    finished = f"(r.done = {total} AND {total} > 0)"
     target = "learners_enrollment"
     update = (
-        f"UPDATE {target} SET completed_steps = r.done, total_steps = %s, percent = {percent_sql}, "
+        f"UPDATE {target} SET completed_steps = r.done, total_steps = {total}, percent = {percent_sql}, "
         f"resume_step_id = {resume}, "
         f"completed_at = CASE WHEN {finished} THEN COALESCE({target}.completed_at, %s) END "
         f"FROM ({rows}) r WHERE {target}.id = r.id AND ("
-        f"{target}.completed_steps <> r.done OR {target}.total_steps <> %s "
+        f"{target}.completed_steps <> r.done OR {target}.total_steps <> {total} "
         f"OR {target}.percent <> {percent_sql} "
         f"OR COALESCE({target}.resume_step_id, 0) <> COALESCE({resume}, 0) "
         f"OR ({target}.completed_at IS NULL) = {finished})"
     )
-    update_params = [
-        total, *percent_params, *resume_params, total, total, stamp, *rows_params,
-        total, *percent_params, *resume_params, total, total,
-    ]
+    update_params = [stamp, *rows_params]
     if ids is not None:
         update += (
             f" RETURNING {target}.id, {target}.completed_steps, {target}.total_steps, {target}.percent, "
@@ -641,11 +632,9 @@ def write_rollups(outline, enrollments=None, changed_modules=None):
 
         # Module rows of modules no longer live go; the live ones are upserted.
         stale = f"DELETE FROM learners_moduleprogress WHERE enrollment_id IN ({module_scope})"
-        stale_params = list(scope_params)
         if modules:
-            stale += " AND module_id NOT IN (" + ", ".join(["%s"] * len(modules)) + ")"
-            stale_params += [module_id for module_id, _total in modules]
-        cursor.execute(stale, stale_params)
+            stale += f" AND module_id NOT IN ({numbers(module_id for module_id, _total in modules)})"
+        cursor.execute(stale, scope_params)
         # Only the modules whose steps changed since the last recount, when the caller
         # knows them: another module's counts moved only with its learners' own steps.
         counted = [module for module in modules if changed_modules is None or module[0] in changed_modules]
@@ -653,18 +642,16 @@ def write_rollups(outline, enrollments=None, changed_modules=None):
             counted_steps = [(step_id, module_id) for step_id, module_id in steps
                              if changed_modules is None or module_id in changed_modules]
             if counted_steps:
-                module_of = "CASE sp.step_id " + " ".join("WHEN %s THEN %s" for _ in counted_steps) + " END"
-                module_params = [value for pair in counted_steps for value in pair]
+                module_of = "CASE sp.step_id " + " ".join(
+                    f"WHEN {int(step_id)} THEN {int(module_id)}" for step_id, module_id in counted_steps) + " END"
                 module_completed = (
-                    "FROM learners_stepprogress sp WHERE sp.course_id = %s AND sp.status = %s AND sp.step_id IN ("
-                    + ", ".join(["%s"] * len(counted_steps)) + ")" + completed[len(completed_base):]
+                    "FROM learners_stepprogress sp WHERE sp.course_id = %s AND sp.status = %s "
+                    f"AND sp.step_id IN ({numbers(step_id for step_id, _module in counted_steps)}){learners_only}"
                 )
-                module_completed_params = [course.pk, COMPLETED, *(step_id for step_id, _m in counted_steps),
-                                           *completed_params[len(completed_base_params):]]
+                module_completed_params = [course.pk, COMPLETED, *learners_params]
             else:
-                module_of, module_params = "0", []
-                module_completed, module_completed_params = "FROM learners_stepprogress sp WHERE 1 = 0", []
-            values = ", ".join(["(%s, %s)"] * len(counted))
+                module_of, module_completed, module_completed_params = "0", "FROM learners_stepprogress sp WHERE 1 = 0", []
+            values = ", ".join(f"({int(module_id)}, {int(module_total)})" for module_id, module_total in counted)
             cursor.execute(
                 "INSERT INTO learners_moduleprogress (enrollment_id, module_id, completed_steps, total_steps) "
                 "SELECT e.id, m.column1, COALESCE(c.done, 0), m.column2 "
@@ -676,12 +663,17 @@ def write_rollups(outline, enrollments=None, changed_modules=None):
                 "completed_steps = excluded.completed_steps, total_steps = excluded.total_steps "
                 "WHERE learners_moduleprogress.completed_steps <> excluded.completed_steps "
                 "OR learners_moduleprogress.total_steps <> excluded.total_steps",
-                [*(value for module in counted for value in module), *module_params, *module_completed_params,
-                 *scope_params],
+                [*module_completed_params, *scope_params],
             )
     if ids is None:
         newly_completed = list(Enrollment.objects.filter(course=course, completed_at=now).select_related("user"))
     certificates.issue_for(newly_completed, course)
+
+
+def numbers(values):
+    """Integers as SQL text ("3, 5, 8"), for the ids and counts an outline gives a
+    statement: int() makes sure nothing else is ever written into SQL."""
+    return ", ".join(str(int(value)) for value in values)
 
 
 def percent(done, total):
