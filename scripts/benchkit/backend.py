@@ -457,12 +457,16 @@ def grading_service_latency(result, sizes, data, worker):
 
 
 def grading_throughput(result, sizes, data, worker):
+    """A burst of gradings against a burst of one-row tasks. Both are watched the same
+    way, by a count over a range of primary keys written once: the watcher shares the
+    machine with the worker, and a count built by the ORM over a list of every attempt
+    cost this process about 4 ms of CPU per grading (measured from /proc on 2 CPUs),
+    taken from the worker it was timing."""
     from django.db import transaction
 
     from home.models import WorkerHeartbeat
     from home.tasks import write_one_row
     from quizzes import services
-    from quizzes.models import Attempt
     from tests.factories import right_answers
 
     count = sizes["burst"]
@@ -471,11 +475,14 @@ def grading_throughput(result, sizes, data, worker):
     answers = [right_answers(attempt) for attempt in attempts]
 
     prefix = f"bench-row-{uuid.uuid4().hex[:8]}-"
+    after = WorkerHeartbeat.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     start = time.perf_counter()
     for n in range(count):
         write_one_row.delay(f"{prefix}{n}")
-    processes.wait_until(lambda: WorkerHeartbeat.objects.filter(hostname__startswith=prefix).count() >= count,
-                         "the one-row tasks", 600, worker, interval=0.01)
+    processes.wait_until(
+        lambda: count_of("SELECT COUNT(*) FROM home_workerheartbeat WHERE id > %s AND hostname LIKE %s",
+                         [after, f"{prefix}%"]) >= count,
+        "the one-row tasks", 600, worker, interval=0.01)
     rows = count / (time.perf_counter() - start)
 
     # Submitted in one transaction: the gradings are queued together when it commits,
@@ -484,11 +491,21 @@ def grading_throughput(result, sizes, data, worker):
         for person, attempt, raw in zip(people, attempts, answers):
             services.submit_attempt(user=person, attempt_id=attempt.pk, raw=raw)
         start = time.perf_counter()
-    ids = [attempt.pk for attempt in attempts]
-    processes.wait_until(lambda: Attempt.objects.filter(pk__in=ids, status__in=SETTLED).count() >= count,
-                         "the burst of gradings", 600, worker, interval=0.01)
+    ids = [attempt.pk for attempt in attempts]  # the newest attempts: no other lies in their range
+    processes.wait_until(
+        lambda: count_of("SELECT COUNT(*) FROM quizzes_attempt WHERE id BETWEEN %s AND %s AND status IN (%s, %s)",
+                         [min(ids), max(ids), *SETTLED]) >= count,
+        "the burst of gradings", 600, worker, interval=0.01)
     graded = count / (time.perf_counter() - start)
     row(result, "grading_throughput", graded, rows, graded / rows, unit="per s", burst=count)
+
+
+def count_of(sql, params):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 # --- Recount -----------------------------------------------------------------------------
