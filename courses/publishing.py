@@ -60,9 +60,10 @@ def read_token():
 
 
 def offer_token(token):
-    """A token read during this request by a query made for something else (the
-    session's): the request takes it as its generation unless it holds one already, as
-    if current_token() had read it then. Ignored outside a request."""
+    """A token read during this request (or grading) by a query made for something else
+    (the session's, the attempt's): the request takes it as its generation unless it
+    holds one already, as if current_token() had read it then. Ignored outside a
+    `generation()` block."""
     holder = _request_token.get()
     if holder is not None and not holder and token is not None:
         holder.append(token)

@@ -19,7 +19,7 @@ from courses.selectors import course_of, course_outline
 from home.refusals import Kind, Refused
 from learners import audit, certificates
 from learners.models import Certificate, Enrollment, RecountedOutline, StepProgress
-from learners.rawsql import column_converters, converted
+from learners.rawsql import column_converters, converted, upsert
 
 COMPLETED = StepProgress.Status.COMPLETED
 # A time report can never claim more than the time since the previous one, nor more
@@ -296,12 +296,12 @@ def _complete_locked(*, user, page, score, outline):
         raise CompletionNotEarned(page.specific.completion_refused)
     # The refusals are all above: from here on, only writes.
     # One statement whether the step was viewed before or not (first view kept).
-    StepProgress.objects.bulk_create(
-        [StepProgress(user=user, step_id=page.pk, course=outline.course, status=COMPLETED,
-                      completed_at=timezone.now(), score=score)],
-        update_conflicts=True,
-        unique_fields=["user", "step"],
-        update_fields=["status", "completed_at", "score"],
+    now = timezone.now()
+    upsert(
+        StepProgress,
+        {"user_id": user.pk, "step_id": page.pk, "course_id": outline.course.pk, "status": COMPLETED,
+         "first_viewed_at": now, "completed_at": now, "score": score},
+        unique=["user", "step"], update=["status", "completed_at", "score"],
     )
     refresh_enrollments(outline, [enrollment])
     return enrollment, access

@@ -295,9 +295,11 @@ def grade_submitted_attempt(attempt_id):
 
 
 def _grade(attempt_id):
-    attempt = rawsql.first(Attempt, "id = %s", [attempt_id])
+    # The content token read with the attempt: one round trip fewer.
+    attempt = rawsql.first(Attempt, "id = %s", [attempt_id], annotations={"content_token": publishing.token_sql()})
     if attempt is None or attempt.status != Attempt.Status.SUBMITTED:
         return False
+    publishing.offer_token(attempt.content_token)
     attempt.quiz = page_object(attempt.quiz_id)  # as published, kept per content token
     answers = rawsql.rows(Answer, "attempt_id = %s", [attempt.pk])
     questions = {q.pk: q for q in load_questions([a.question_id for a in answers])}

@@ -407,7 +407,7 @@ def test_a_passed_attempt_stays_graded_when_its_step_cannot_be_completed(quiz_se
 # enrolment and module rollups; no savepoint of its own), the savepoints of the test's transaction, the item statistics' refresh marker (quizzes.statistics,
 # one upsert) and, the course just completed, its certificate (a certificate a regrade
 # revoked is looked for, to reinstate it, then a new one is inserted).
-QUERY_BUDGETS = {"take": 3, "send": 7, "grade": 18, "result": 6}
+QUERY_BUDGETS = {"take": 3, "send": 7, "grade": 17, "result": 6}
 
 
 def test_taking_submitting_and_grading_run_the_same_few_queries_at_10_and_50_questions(client, learner):

@@ -12,6 +12,7 @@ from wagtail.search import index
 
 from courses.blocks import TEXT_FEATURES
 from courses.models import StepPage
+from learners import rawsql
 from quizzes.models.attempts import Attempt
 
 
@@ -93,7 +94,9 @@ class QuizPage(StepPage):
     completion_refused = _("Cette étape se termine en réussissant son quiz : lancez une tentative.")
 
     def completion_earned(self, user):
-        return self.attempts.filter(user=user, status=Attempt.Status.GRADED, passed=True).exists()
+        # Written by hand: every grading that passes asks it (learners.progress).
+        return rawsql.exists(Attempt, "quiz_id = %s AND user_id = %s AND status = %s AND passed",
+                             [self.pk, user.pk, Attempt.Status.GRADED])
 
     def question_ids(self):
         return [row.question_id for row in self.quiz_questions.all()]
