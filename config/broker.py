@@ -43,6 +43,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import threading
 import time
 import uuid
@@ -50,7 +51,7 @@ from collections import deque
 from queue import Empty
 
 from kombu.exceptions import ChannelError
-from kombu.transport import filesystem
+from kombu.transport import filesystem, virtual
 from kombu.transport.filesystem import LOCK_EX, LOCK_SH, exchange_queue_t, lock, unlock
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
@@ -77,8 +78,29 @@ def _parse_table(data: bytes) -> list[exchange_queue_t]:
     return [exchange_queue_t(*q) for q in loads(bytes_to_str(data))] if data.strip() else []
 
 
+class QoS(virtual.QoS):
+    """Tells the transport as soon as a message is settled (acknowledged or rejected).
+
+    A worker may hold only its prefetch of messages unsettled; with ``acks_late`` a
+    message stays unsettled until its task ends, so a worker whose prefetch is full
+    fetches nothing, and kombu's loop then sleeps its whole polling interval even if
+    the task ends at once.  Measured on 2 cores with a Celery worker of 2 processes:
+    late-acknowledged one-row tasks ran at about half the rate of the same tasks
+    acknowledged on receipt."""
+
+    def ack(self, delivery_tag):
+        super().ack(delivery_tag)
+        self.channel.connection.wake()
+
+    def reject(self, delivery_tag, requeue=False):
+        super().reject(delivery_tag, requeue=requeue)
+        self.channel.connection.wake()
+
+
 class Channel(filesystem.Channel):
     """Filesystem channel with atomic publish and race-free consumption."""
+
+    QoS = QoS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -237,6 +259,34 @@ class Transport(filesystem.Transport):
     # place the project sets it; the ``polling_interval`` transport option
     # overrides it for one connection.
     polling_interval = 0.02
+
+    def __init__(self, client, **kwargs):
+        super().__init__(client, **kwargs)
+        self._settled = threading.Event()
+
+    def wake(self):
+        """End the idle wait now: a message was settled, another may be fetched."""
+        self._settled.set()
+
+    def drain_events(self, connection, timeout=None):
+        """kombu's loop (virtual.Transport.drain_events), waiting between polls on
+        ``wake`` rather than sleeping: a prefetch freed by an acknowledgement is
+        filled at once, not one polling interval later."""
+        started = time.monotonic()
+        interval = self.polling_interval
+        if timeout and interval and interval > timeout:
+            interval = timeout
+        while True:
+            self._settled.clear()  # before looking: a wake from now on ends the wait below
+            try:
+                self.cycle.get(self._deliver, timeout=timeout)
+            except Empty:
+                if timeout is not None and time.monotonic() - started >= timeout:
+                    raise socket.timeout() from None
+                if interval is not None:
+                    self._settled.wait(interval)
+            else:
+                return
 
     @property
     def default_connection_params(self):

@@ -200,6 +200,32 @@ def test_fanout_and_exchange_tables(tmp_path):
         assert chan.get_table("fresh") == [("rk", "", "fq")]
 
 
+def test_a_settled_message_lets_the_next_one_in_without_waiting_a_polling_interval(tmp_path):
+    """A consumer whose prefetch is full (acks_late) gets its next message as soon as
+    the one it holds is acknowledged, not after the idle poll (here 5 s)."""
+    import threading
+
+    with connect(tmp_path, polling_interval=5.0) as conn:
+        queue = kombu.Queue("q", kombu.Exchange("q", type="direct"), routing_key="q")
+        producer = conn.Producer()
+        for n in range(2):
+            producer.publish({"n": n}, exchange=queue.exchange, routing_key="q", declare=[queue])
+        received = []
+        channel = conn.default_channel
+        channel.basic_qos(prefetch_size=0, prefetch_count=1)
+        with kombu.Consumer(channel, queues=[queue], callbacks=[lambda body, message: received.append(message)]):
+            conn.drain_events(timeout=1)
+            assert [message.payload["n"] for message in received] == [0]
+            # the first is settled 0.1 s after the consumer starts waiting for more
+            threading.Timer(0.1, received[0].ack).start()
+            started = time.monotonic()
+            conn.drain_events(timeout=3)
+            waited = time.monotonic() - started
+            assert [message.payload["n"] for message in received] == [0, 1]
+            assert 0.05 < waited < 1.0, waited
+            received[1].ack()
+
+
 def test_register_replaces_the_filesystem_alias(tmp_path, monkeypatch):
     monkeypatch.delenv("CELERY_BROKER_URL", raising=False)  # Celery prefers it to broker=
     monkeypatch.setitem(TRANSPORT_ALIASES, "filesystem", TRANSPORT_ALIASES["filesystem"])
