@@ -53,14 +53,22 @@ def measured_cell(row):
     text = amount(row["measured"], row["unit"])
     if row["key"] in LATENCIES:
         text += f" (p99 {amount(row['p99'], 's')})"
-    return text
+    return text + spread(row.get("runs"), row["unit"])
 
 
 def ceiling_cell(row):
     text = amount(row["ceiling"], row["unit"])
     if row["key"] in LATENCIES:
         text += f" (p99 {amount(row['ceiling_p99'], 's')})"
-    return f"{text}, {ROWS[row['key']][1]}"
+    return f"{text}{spread(row.get('ceiling_runs'), row['unit'])}, {ROWS[row['key']][1]}"
+
+
+def spread(runs, unit):
+    """" (runs 370–395)": the range of the runs a median was taken from, if more than one."""
+    if not runs or len(runs) < 2:
+        return ""
+    low, high = (amount(value, unit).removesuffix(f" {unit}") for value in (min(runs), max(runs)))
+    return f" (runs {low}–{high})"
 
 
 def table(passes, enforce):
